@@ -1,0 +1,5 @@
+import { runProcess } from '../../shared/lifecycle';
+import { startWorker } from '../../shared/worker-process';
+import { webhookWorkerSpec } from './wiring';
+
+runProcess('webhook-worker', (config, logger) => startWorker(webhookWorkerSpec(config, logger), config, logger));

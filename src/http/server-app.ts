@@ -1,0 +1,39 @@
+import express, { Express, Router } from 'express';
+import type { Redis } from 'ioredis';
+import type { Config } from '../shared/config';
+import type { Logger } from '../shared/logger';
+import type { Queues } from '../queues/factory';
+import { healthHandler, queueStatusHandler, requireRedis } from './health';
+import { requireKey } from './auth';
+import { errorHandler, notFound, requireJsonBody } from './errors';
+
+/** Everything whatsapp-server's routes need, built by its main.ts and passed down. */
+export interface ServerDeps {
+  config: Config & { API_KEY: string; INTERNAL_TOKEN: string };
+  logger: Logger;
+  redis: Redis;
+  queues: Queues;
+  /** route modules added by the features (instances, messages, broadcasts, webhooks, admin) */
+  routers?: Array<(deps: ServerDeps) => Router>;
+  /** routes mounted before the API key check (they carry their own auth, e.g. /internal with INTERNAL_TOKEN) */
+  internalRouters?: Array<(deps: ServerDeps) => Router>;
+  healthExtra?: () => Promise<Record<string, unknown>> | Record<string, unknown>;
+}
+
+export function createServerApp(deps: ServerDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  const queues = Object.values(deps.queues);
+  app.get('/health', healthHandler({ processName: 'whatsapp-server', redis: deps.redis, queues, extra: deps.healthExtra }));
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: deps.config.BODY_LIMIT }));
+  for (const make of deps.internalRouters ?? []) app.use(make(deps));
+  app.use(requireKey(deps.config.API_KEY));
+  app.get('/queue-status', queueStatusHandler(deps.redis, queues));
+  app.use(requireRedis(deps.redis));
+  for (const make of deps.routers ?? []) app.use(make(deps));
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

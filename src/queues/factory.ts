@@ -1,0 +1,109 @@
+import Bull, { Queue, Job } from 'bull';
+
+export type AnyQueue = Queue;
+import type { Redis } from 'ioredis';
+import type { Config } from '../shared/config';
+import { createRedis } from '../shared/redis';
+import type { Logger } from '../shared/logger';
+import { isAppError } from '../shared/errors';
+import { QueueName, QUEUE_NAMES, JobDataByQueue, defaultJobOptions, backoffDelay, BackoffPolicy } from './contract';
+
+export type AppQueue<N extends QueueName> = Queue<JobDataByQueue[N]>;
+export type AppJob<N extends QueueName> = Job<JobDataByQueue[N]>;
+export type Queues = { [N in QueueName]: AppQueue<N> };
+
+/**
+ * Retry decisions live here, once: a non-retryable AppError fails the job at once (-1), an error
+ * carrying retryAfterMs (HTTP Retry-After, circuit pause) waits that long, anything else backs off
+ * exponentially with jitter.
+ */
+function smartBackoff(attemptsMade: number, err: Error, options: BackoffPolicy | null): number {
+  if (isAppError(err) && !err.retryable) return -1;
+  const retryAfter = (err as { retryAfterMs?: number }).retryAfterMs;
+  if (typeof retryAfter === 'number' && retryAfter >= 0) return Math.max(retryAfter, 1);
+  return backoffDelay(attemptsMade, options ?? { baseMs: 1000, maxMs: 60_000 });
+}
+
+export interface QueueSet {
+  queues: Queues;
+  /** closes the queues (waiting for active jobs when consuming) and their Redis connections */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the three queues on shared connections: one command client and one subscriber for the
+ * whole process, plus a blocking client per consuming queue (Bull's rule).
+ */
+export function createQueues(config: Config, logger: Logger): QueueSet {
+  const owned: Redis[] = [];
+  let client: Redis | undefined;
+  let subscriber: Redis | undefined;
+  const connect = (type: string) => {
+    const conn = createRedis(config.REDIS_URL, { name: `${config.QUEUE_PREFIX}-bull-${type}`, logger, forBull: type !== 'client' });
+    owned.push(conn);
+    return conn;
+  };
+  const createClient = (type: 'client' | 'subscriber' | 'bclient') => {
+    if (type === 'client') return (client ??= connect('client'));
+    if (type === 'subscriber') return (subscriber ??= connect('subscriber'));
+    return connect('bclient');
+  };
+  const make = <N extends QueueName>(name: N): AppQueue<N> => {
+    const queue = new Bull<JobDataByQueue[N]>(name, {
+      prefix: config.QUEUE_PREFIX,
+      createClient,
+      defaultJobOptions: defaultJobOptions(name, config),
+      settings: {
+        backoffStrategies: { smart: smartBackoff },
+        // A crashed worker's active jobs go back to wait after the lock expires; many stalls are
+        // allowed so a crash loop never turns an accepted job into a failed one.
+        lockDuration: 30_000,
+        stalledInterval: 15_000,
+        maxStalledCount: 100,
+      },
+    });
+    queue.on('error', (err) => logger.warn('queue error', { queue: name, error: err.message }));
+    return queue;
+  };
+  const queues = Object.fromEntries(QUEUE_NAMES.map((n) => [n, make(n)])) as unknown as Queues;
+  return {
+    queues,
+    async close() {
+      await Promise.allSettled(Object.values(queues).map((q) => q.close()));
+      await Promise.allSettled(owned.map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  };
+}
+
+export type JobCounts = Record<'waiting' | 'active' | 'completed' | 'failed' | 'delayed' | 'paused', number>;
+
+export async function queueCounts(queue: Queue): Promise<JobCounts> {
+  // Bull's default type list includes paused, in one MULTI round trip.
+  const c = (await queue.getJobCounts()) as Partial<JobCounts>;
+  return {
+    waiting: c.waiting ?? 0,
+    active: c.active ?? 0,
+    completed: c.completed ?? 0,
+    failed: c.failed ?? 0,
+    delayed: c.delayed ?? 0,
+    paused: c.paused ?? 0,
+  };
+}
+
+export type JobHandler<N extends QueueName> = (job: AppJob<N>) => Promise<unknown>;
+
+/**
+ * Starts consuming a queue. The handler is the only thing later features replace. Bull keeps
+ * retry semantics; errors are logged with the job id and attempt.
+ */
+export function consume<N extends QueueName>(queue: AppQueue<N>, concurrency: number, handler: JobHandler<N>, logger: Logger): void {
+  queue.process(concurrency, async (job: AppJob<N>) => {
+    try {
+      return await handler(job);
+    } catch (err) {
+      const e = err as Error;
+      logger.warn('job failed', { queue: queue.name, jobId: job.id, attempt: job.attemptsMade + 1, error: e.message, code: (e as { code?: string }).code });
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+
+/**
+ * All configuration is read from the environment once, at start, through this module.
+ * A bad value stops the process with a message that names the variable (ConfigError).
+ * Names are a contract with scripts, tests and operators: see .env.example and the README.
+ */
+
+const port = (def: number) => z.coerce.number().int().min(1).max(65535).default(def);
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const num = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().min(min).max(max).default(def);
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .refine((v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL (${protocols.join(' or ')})`);
+const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), url(['http:', 'https:']).optional());
+const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const secret = z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'must be at least 16 characters').optional());
+const waVersion = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/, 'must look like 2.3000.1234567890')
+    .transform((v) => v.split('.').map(Number) as [number, number, number])
+    .optional(),
+);
+
+export const configSchema = z.object({
+  NODE_ENV: z.string().default('production'),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'letters, digits, _ . - only (max 40)').default('wa'),
+  API_KEY: secret,
+  INTERNAL_TOKEN: secret,
+  HOST: z.string().min(1).default('0.0.0.0'),
+  WORKER_HOST: z.string().min(1).default('127.0.0.1'),
+  SERVER_PORT: port(3001),
+  MESSAGE_WORKER_PORT: port(3002),
+  WEBHOOK_WORKER_PORT: port(3003),
+  BROADCAST_WORKER_PORT: port(3004),
+  /** Where workers reach whatsapp-server's internal API; derived from SERVER_PORT when unset. */
+  INTERNAL_API_URL: optionalUrl,
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+  SHUTDOWN_TIMEOUT_MS: int(20000, 100),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'like 1mb or 512kb').default('1mb'),
+
+  WHATSAPP_DRIVER: z.enum(['baileys', 'sandbox']).default('baileys'),
+  SANDBOX_LATENCY_MS: int(50),
+  SANDBOX_FAILURE_RATE: num(0, 0, 1),
+  SANDBOX_LOG_FILE: optionalString,
+  WA_VERSION: waVersion,
+  WA_WEBSOCKET_URL: url(['ws:', 'wss:']).default('wss://web.whatsapp.com/ws/chat'),
+  WA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
+  RESTORE_CONCURRENCY: int(5, 1),
+  RESTORE_JITTER_MS: int(1000),
+  MEDIA_MAX_BYTES: int(64 * 1024 * 1024, 1),
+
+  SUPABASE_FUNCTIONS_URL: optionalUrl,
+  SUPABASE_SERVICE_ROLE_KEY: optionalString,
+  WEBHOOK_SECRET: secret,
+  WEBHOOK_URL_MESSAGES: optionalUrl,
+  WEBHOOK_URL_STATUS: optionalUrl,
+  WEBHOOK_URL_QR: optionalUrl,
+  WEBHOOK_URL_CAMPAIGN: optionalUrl,
+  WEBHOOK_TIMEOUT_MS: int(10000, 100),
+  WEBHOOK_ATTEMPTS: int(15, 1),
+  WEBHOOK_BACKOFF_MS: int(2000, 1),
+  WEBHOOK_CONCURRENCY: int(50, 1),
+
+  MESSAGE_CONCURRENCY: int(20, 1),
+  MESSAGE_ATTEMPTS: int(8, 1),
+  MESSAGE_BACKOFF_MS: int(2000, 1),
+  MESSAGE_RETENTION_DAYS: num(7, 0.001),
+  IDEMPOTENCY_TTL_SECONDS: int(86400, 1),
+  PACING_MIN_GAP_MS: int(3000),
+  PACING_JITTER_MS: int(2000),
+  TYPING_SIMULATION: bool(false),
+  CIRCUIT_FAILURE_THRESHOLD: int(5, 1),
+  CIRCUIT_PAUSE_MS: int(300000, 1),
+  NOT_CONNECTED_RETRIES: int(20, 0),
+  ALLOW_PRIVATE_MEDIA_URLS: bool(false),
+
+  BROADCAST_MAX_CONTACTS: int(100000, 1),
+  BROADCAST_DAILY_CAP: int(0),
+  BROADCAST_QUIET_HOURS: z
+    .preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^\d{1,2}-\d{1,2}$/, 'like 22-8 (hours, server time)').optional()),
+  BROADCAST_PROGRESS_EVERY: int(50, 1),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, detail: string) {
+    super(`Invalid configuration: ${variable} ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(variable, `${issue.message} (got ${JSON.stringify(env[variable] ?? null)})`);
+  }
+  return parsed.data;
+}
+
+/** Secrets every process needs; start.sh generates them into .env, tests pass their own. */
+export function requireSecrets(config: Config, names: Array<'API_KEY' | 'INTERNAL_TOKEN' | 'WEBHOOK_SECRET'>): void {
+  for (const name of names) {
+    if (!config[name]) throw new ConfigError(name, 'is required (run `npm start` once to generate it into .env)');
+  }
+}
+
+export function internalApiUrl(config: Config): string {
+  return config.INTERNAL_API_URL ?? `http://127.0.0.1:${config.SERVER_PORT}`;
+}

@@ -1,0 +1,79 @@
+/**
+ * The one error type of the project. Every failure that reaches an HTTP response or a job's
+ * retry decision is an AppError: a stable code, the HTTP status it maps to, and whether trying
+ * again later can succeed.
+ */
+export type ErrorCode =
+  | 'bad_request'
+  | 'validation_failed'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'invalid_recipient'
+  | 'instance_not_found'
+  | 'instance_not_connected'
+  | 'rate_limited'
+  | 'circuit_open'
+  | 'redis_unavailable'
+  | 'transient'
+  | 'timeout'
+  | 'internal';
+
+const STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  invalid_recipient: 400,
+  instance_not_found: 404,
+  instance_not_connected: 409,
+  rate_limited: 429,
+  circuit_open: 503,
+  redis_unavailable: 503,
+  transient: 503,
+  timeout: 504,
+  internal: 500,
+};
+
+const RETRYABLE = new Set<ErrorCode>(['instance_not_connected', 'rate_limited', 'circuit_open', 'redis_unavailable', 'transient', 'timeout']);
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly retryable: boolean;
+
+  constructor(readonly code: ErrorCode, message: string, readonly details?: unknown, options?: { retryable?: boolean; status?: number }) {
+    super(message);
+    this.name = 'AppError';
+    this.status = options?.status ?? STATUS[code];
+    this.retryable = options?.retryable ?? RETRYABLE.has(code);
+  }
+
+  toJSON(): { success: false; error: { code: ErrorCode; message: string; details?: unknown } } {
+    return { success: false, error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) } };
+  }
+
+  /** Rebuilds an AppError from the JSON body another process answered with. */
+  static fromBody(body: unknown, status: number): AppError {
+    const err = (body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+    const code = err?.code && err.code in STATUS ? (err.code as ErrorCode) : status >= 500 ? 'transient' : 'bad_request';
+    return new AppError(code, err?.message ?? `HTTP ${status}`, err?.details, { status });
+  }
+}
+
+export function isAppError(err: unknown): err is AppError {
+  return err instanceof AppError;
+}
+
+/** Any thrown value as an AppError; unknown errors are internal and not retryable. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new AppError('internal', message);
+}

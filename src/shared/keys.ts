@@ -1,0 +1,35 @@
+/**
+ * Every Redis key the daemon owns (besides Bull's own `<prefix>:<queue>:*`), built in one place
+ * so the layout is visible, prefixes never collide, and cleanup code finds what it must delete.
+ */
+export function redisKeys(prefix: string) {
+  const p = `${prefix}:x`;
+  return {
+    prefix: p,
+    /** HASH instanceId -> JSON registry entry */
+    instances: `${p}:instances`,
+    authCreds: (instanceId: string) => `${p}:auth:${instanceId}:creds`,
+    authKeys: (instanceId: string, type: string) => `${p}:auth:${instanceId}:keys:${type}`,
+    /** STRING messageId -> JSON result of the first send (idempotent internal send) */
+    sendRecord: (messageId: string) => `${p}:sent:${messageId}`,
+    /** HASH message status record */
+    message: (messageId: string) => `${p}:msg:${messageId}`,
+    /** STRING WhatsApp message id -> our message id (receipts) */
+    waMessage: (instanceId: string, waMessageId: string) => `${p}:wamsg:${instanceId}:${waMessageId}`,
+    idempotency: (key: string) => `${p}:idem:${key}`,
+    /** Per-instance pacing and circuit breaker state, shared by message-worker and broadcast-worker */
+    pace: (instanceId: string) => `${p}:pace:${instanceId}`,
+    pacePriority: (instanceId: string) => `${p}:pace:${instanceId}:priority`,
+    circuit: (instanceId: string) => `${p}:circuit:${instanceId}`,
+    dailyCount: (instanceId: string, day: string) => `${p}:daily:${instanceId}:${day}`,
+    campaign: (campaignId: string) => `${p}:camp:${campaignId}`,
+    campaignRecipients: (campaignId: string) => `${p}:camp:${campaignId}:recipients`,
+    campaignState: (campaignId: string) => `${p}:camp:${campaignId}:state`,
+    campaignFailed: (campaignId: string) => `${p}:camp:${campaignId}:failed`,
+    campaignCounters: (campaignId: string) => `${p}:camp:${campaignId}:counters`,
+    campaigns: `${p}:campaigns`,
+    deadLetters: `${p}:webhooks:dead`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -1,0 +1,101 @@
+import IORedis, { Redis, RedisOptions } from 'ioredis';
+import type { Logger } from './logger';
+
+/**
+ * Reconnect forever with capped exponential backoff and jitter: Redis down at start or lost
+ * while running is a state the processes wait out, not a reason to exit.
+ */
+export function redisRetryDelay(times: number): number {
+  const base = Math.min(100 * 2 ** Math.min(times, 10), 5000);
+  return Math.round(base / 2 + Math.random() * (base / 2));
+}
+
+export interface RedisClientOptions {
+  name: string;
+  logger?: Logger;
+  /** Bull's blocking and subscriber connections must queue commands and retry without limit. */
+  forBull?: boolean;
+}
+
+/**
+ * A command connection fails fast when Redis is away (no offline queue, one retry, a command
+ * timeout), so HTTP handlers answer 503 in well under a second instead of hanging.
+ */
+export function createRedis(url: string, opts: RedisClientOptions): Redis {
+  const base: RedisOptions = { connectionName: opts.name, retryStrategy: redisRetryDelay, lazyConnect: false };
+  const options: RedisOptions = opts.forBull
+    ? { ...base, maxRetriesPerRequest: null, enableReadyCheck: false }
+    : { ...base, maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 2000 };
+  const client = new IORedis(url, options);
+  let wasReady = false;
+  let lastError = '';
+  client.on('ready', () => {
+    if (wasReady) opts.logger?.info('redis reconnected', { connection: opts.name });
+    wasReady = true;
+    lastError = '';
+  });
+  client.on('error', (err: Error) => {
+    // ioredis emits one error per failed reconnect attempt; log each distinct cause once.
+    if (err.message !== lastError) opts.logger?.warn('redis error', { connection: opts.name, error: err.message });
+    lastError = err.message;
+  });
+  return client;
+}
+
+/** Resolves when the connection is ready; keeps waiting through reconnects (Redis down at start). */
+export function waitForRedis(client: Redis, logger?: Logger): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  logger?.info('waiting for redis');
+  return new Promise((resolve) => client.once('ready', () => resolve()));
+}
+
+export interface RedisProbe {
+  reachable: boolean;
+  latencyMs?: number;
+  error?: string;
+}
+
+/** PING with a short deadline; never throws. */
+export async function probeRedis(client: Redis, timeoutMs = 500): Promise<RedisProbe> {
+  if (client.status !== 'ready') return { reachable: false, error: `connection ${client.status}` };
+  const started = Date.now();
+  try {
+    await withTimeout(client.ping(), timeoutMs, 'redis ping timed out');
+    return { reachable: true, latencyMs: Date.now() - started };
+  } catch (err) {
+    return { reachable: false, error: (err as Error).message };
+  }
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Jobs are only durable when Redis persists and never evicts. Checks whatever Redis we were
+ * given and returns the warnings (also logged), so an operator sees the risk at start.
+ */
+export async function checkRedisDurability(client: Redis, logger: Logger): Promise<string[]> {
+  const warnings: string[] = [];
+  try {
+    const [, policy] = (await client.config('GET', 'maxmemory-policy')) as string[];
+    const [, aof] = (await client.config('GET', 'appendonly')) as string[];
+    const [, save] = (await client.config('GET', 'save')) as string[];
+    if (policy && policy !== 'noeviction') {
+      warnings.push(`maxmemory-policy is "${policy}": Redis may evict queued jobs under memory pressure; set it to noeviction`);
+    }
+    if (aof !== 'yes' && !save) {
+      warnings.push('Redis persistence is off (appendonly no, no RDB save points): a Redis restart loses every queued job; enable appendonly yes');
+    } else if (aof !== 'yes') {
+      warnings.push('Redis uses RDB snapshots only: a crash loses jobs accepted since the last snapshot; enable appendonly yes');
+    }
+  } catch (err) {
+    warnings.push(`could not read Redis persistence settings (${(err as Error).message}); make sure AOF is on and maxmemory-policy is noeviction`);
+  }
+  for (const w of warnings) logger.warn(`redis durability: ${w}`);
+  return warnings;
+}

@@ -1,0 +1,64 @@
+import type { Express } from 'express';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import { createRedis, waitForRedis, checkRedisDurability } from './redis';
+import { closeServer, listen, Running, signalReady, ProcessName } from './lifecycle';
+import { createQueues, consume, JobHandler, QueueSet } from '../queues/factory';
+import type { QueueName } from '../queues/contract';
+import { createWorkerApp } from '../http/worker-app';
+import type { Redis } from 'ioredis';
+
+export interface WorkerContext {
+  config: Config;
+  logger: Logger;
+  /** fail-fast command connection for the worker's own state */
+  redis: Redis;
+  queueSet: QueueSet;
+}
+
+export interface WorkerSpec<N extends QueueName> {
+  name: ProcessName;
+  queue: N;
+  port: number;
+  concurrency: number;
+  /** builds the job handler from the real objects; features replace it */
+  handler: (ctx: WorkerContext) => JobHandler<N> | Promise<JobHandler<N>>;
+  /** extra HTTP routes on the worker's port (metrics, stats) */
+  extend?: (app: Express, ctx: WorkerContext) => void;
+  /** extra cleanup after the queue stopped (timers, HTTP agents) */
+  onClose?: () => Promise<void>;
+}
+
+/**
+ * The shape every worker process shares: health port first (so /health can say 503 while Redis
+ * is away), then wait for Redis, consume, signal ready. close() stops taking jobs, lets active
+ * ones finish (Bull's close waits for them), then closes Redis and the port.
+ */
+export async function startWorker<N extends QueueName>(spec: WorkerSpec<N>, config: Config, logger: Logger): Promise<Running> {
+  const redis = createRedis(config.REDIS_URL, { name: `${config.QUEUE_PREFIX}-${spec.name}`, logger });
+  const queueSet = createQueues(config, logger);
+  const ctx: WorkerContext = { config, logger, redis, queueSet };
+  const queue = queueSet.queues[spec.queue];
+  const app = createWorkerApp({ processName: spec.name, redis, queues: [queue], logger, extend: (a) => spec.extend?.(a, ctx) });
+  let server;
+  try {
+    server = await listen(app, spec.port, config.WORKER_HOST);
+  } catch (err) {
+    redis.disconnect();
+    await queueSet.close();
+    throw err;
+  }
+  logger.info('listening', { port: spec.port, host: config.WORKER_HOST });
+  await waitForRedis(redis, logger);
+  await checkRedisDurability(redis, logger);
+  consume(queue, spec.concurrency, await spec.handler(ctx), logger);
+  signalReady(logger);
+  return {
+    async close() {
+      await queueSet.close();
+      await spec.onClose?.();
+      await redis.quit().catch(() => redis.disconnect());
+      await closeServer(server);
+    },
+  };
+}

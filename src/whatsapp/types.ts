@@ -1,0 +1,103 @@
+/**
+ * The session interface: what whatsapp-server needs from a WhatsApp Web connection, whatever
+ * drives it (the real Baileys adapter or the sandbox). Nothing outside src/whatsapp/baileys-*
+ * knows Baileys exists.
+ */
+import type { WaEventInput } from '../queues/events';
+
+export type InstanceStatus =
+  | 'created' // registered, no socket yet
+  | 'connecting'
+  | 'qr' // waiting for a QR scan or a pairing code
+  | 'connected'
+  | 'reconnecting'
+  | 'disconnected' // closed on purpose (shutdown, restart)
+  | 'logged_out' // unlinked on the phone: auth state deleted, needs pairing again
+  | 'qr_expired' // QR codes ran out on an unpaired instance: stopped until asked again
+  | 'failed'; // reconnect loop guard tripped or a fatal close code: stopped, credentials kept
+
+/** Content the session layer can send; media always by http(s) URL. */
+export type SendContent =
+  | { type: 'text'; text: string; linkPreview?: boolean; mentions?: string[]; quotedId?: string }
+  | { type: 'image'; url: string; caption?: string; mimetype?: string; mentions?: string[]; quotedId?: string }
+  | { type: 'video'; url: string; caption?: string; mimetype?: string; mentions?: string[]; quotedId?: string }
+  | { type: 'audio'; url: string; ptt?: boolean; mimetype?: string; quotedId?: string }
+  | { type: 'document'; url: string; fileName?: string; mimetype?: string; caption?: string; quotedId?: string }
+  | { type: 'location'; latitude: number; longitude: number; name?: string; address?: string; quotedId?: string }
+  | { type: 'contact'; displayName: string; vcard?: string; phone?: string; quotedId?: string }
+  | { type: 'reaction'; emoji: string; targetId: string; targetFromMe?: boolean; targetParticipant?: string };
+
+export type SendContentType = SendContent['type'];
+
+export interface SendResult {
+  /** WhatsApp message id; equals the caller's messageId (drivers reuse it) */
+  waMessageId: string;
+  /** recipient JID the message went to */
+  jid: string;
+  timestamp: number;
+}
+
+export interface PresenceTarget {
+  to: string;
+  state: 'composing' | 'recording' | 'paused' | 'available' | 'unavailable';
+}
+
+export interface ReadTarget {
+  chatId: string;
+  messageId: string;
+  participant?: string;
+}
+
+export interface MediaDownload {
+  mimetype: string;
+  size?: number;
+  fileName?: string;
+  stream: NodeJS.ReadableStream;
+}
+
+export interface SessionSnapshot {
+  instanceId: string;
+  status: InstanceStatus;
+  qr?: string;
+  pairingCode?: string;
+  /** phone-number JID and LID of the linked account, when known */
+  me?: { id?: string; lid?: string; name?: string };
+  lastError?: string;
+  updatedAt: number;
+}
+
+export interface CreateSessionOptions {
+  instanceId: string;
+  /** digits only; when present the session asks for a pairing code instead of (only) a QR */
+  pairingPhone?: string;
+  /** true when restoring at start: never ask for a new QR, only reconnect linked credentials */
+  restoring?: boolean;
+}
+
+/** Where a session reports everything (enqueued on the webhook queue by the manager). */
+export type EventSink = (event: WaEventInput) => void;
+
+export interface WhatsAppSession {
+  readonly instanceId: string;
+  connect(): Promise<void>;
+  snapshot(): SessionSnapshot;
+  requestPairingCode(phone: string): Promise<string>;
+  /** Sends with messageId as the WhatsApp message id. Throws AppError with a classified code. */
+  send(to: string, content: SendContent, messageId: string): Promise<SendResult>;
+  markRead(targets: ReadTarget[]): Promise<void>;
+  sendPresence(target: PresenceTarget): Promise<void>;
+  downloadMedia(messageId: string): Promise<MediaDownload>;
+  /** Unlinks the device on the phone and deletes the auth state. */
+  logout(): Promise<void>;
+  /** Closes the socket on purpose, keeping the auth state (shutdown, restart). */
+  end(): Promise<void>;
+}
+
+export interface SessionDriver {
+  readonly name: 'baileys' | 'sandbox';
+  create(options: CreateSessionOptions, sink: EventSink): WhatsAppSession;
+  /** Deletes any stored auth state of the instance (delete / logout). */
+  removeAuthState(instanceId: string): Promise<void>;
+  /** True when stored credentials are linked (restorable without a QR). */
+  hasLinkedAuthState(instanceId: string): Promise<boolean>;
+}
