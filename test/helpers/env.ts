@@ -1,0 +1,97 @@
+import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import IORedis from 'ioredis';
+import { Config, loadConfig } from '../../src/shared/config';
+
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A queue prefix no other test file (or user deployment) shares. */
+export function uniquePrefix(name: string): string {
+  return `test-${name}-${randomBytes(4).toString('hex')}`;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+export const TEST_SECRETS = {
+  API_KEY: 'test-api-key-0123456789abcdef',
+  INTERNAL_TOKEN: 'test-internal-token-0123456789',
+  WEBHOOK_SECRET: 'test-webhook-secret-0123456789',
+};
+
+/** A validated Config for in-process tests: unique prefix, sandbox driver, quiet logs. */
+export function testConfig(prefix: string, overrides: Record<string, string | number | boolean> = {}): Config {
+  const env: Record<string, string> = {
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    ...TEST_SECRETS,
+    HOST: '127.0.0.1',
+    WHATSAPP_DRIVER: 'sandbox',
+    SANDBOX_LATENCY_MS: '5',
+    LOG_LEVEL: 'error',
+    PACING_MIN_GAP_MS: '0',
+    PACING_JITTER_MS: '0',
+    SHUTDOWN_TIMEOUT_MS: '5000',
+  };
+  for (const [k, v] of Object.entries(overrides)) env[k] = String(v);
+  return loadConfig(env);
+}
+
+/** Environment for child processes (PM2, spawned workers): the same values as strings. */
+export function testEnv(prefix: string, overrides: Record<string, string | number> = {}): Record<string, string> {
+  const cfg = testConfig(prefix);
+  const env: Record<string, string> = {
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    ...TEST_SECRETS,
+    HOST: '127.0.0.1',
+    WHATSAPP_DRIVER: 'sandbox',
+    SANDBOX_LATENCY_MS: '5',
+    LOG_LEVEL: 'warn',
+    PACING_MIN_GAP_MS: '0',
+    PACING_JITTER_MS: '0',
+    SHUTDOWN_TIMEOUT_MS: String(cfg.SHUTDOWN_TIMEOUT_MS),
+  };
+  for (const [k, v] of Object.entries(overrides)) env[k] = String(v);
+  return env;
+}
+
+/** Deletes every key of a test prefix (Bull's and ours). */
+export async function cleanupPrefix(prefix: string): Promise<void> {
+  const redis = new IORedis(REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function waitFor<T>(fn: () => T | Promise<T>, { timeoutMs = 10_000, intervalMs = 50, what = 'condition' } = {}): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
