@@ -101,3 +101,28 @@ export interface SessionDriver {
   /** True when stored credentials are linked (restorable without a QR). */
   hasLinkedAuthState(instanceId: string): Promise<boolean>;
 }
+
+/** Per-instance overrides of the global pacing defaults (stored in the registry). */
+export interface InstanceSettings {
+  minGapMs?: number;
+  jitterMs?: number;
+  dailyCap?: number;
+  typing?: boolean;
+}
+
+/** One entry of the instance registry (Redis HASH keys.instances, field = instanceId, value = JSON). */
+export interface InstanceRecord {
+  instanceId: string;
+  status: InstanceStatus;
+  createdAt: number;
+  updatedAt: number;
+  /** per-instance webhook URL overriding the family URLs */
+  webhookUrl?: string;
+  pairingPhone?: string;
+  settings?: InstanceSettings;
+  me?: SessionSnapshot['me'];
+  lastError?: string;
+}
+
+/** Instance ids: what the CRM uses as a key; safe in Redis keys, URLs and logs. */
+export const INSTANCE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
