@@ -1,0 +1,57 @@
+/**
+ * PM2 ecosystem: the four processes of the daemon, each a fork-mode process with one instance.
+ * Environment: `.env` (or the file named by ENV_FILE), overridden by variables set in the shell
+ * that runs `pm2 start`, so scripts and tests can point a copy at other ports and prefixes.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+
+function readEnvFile(file) {
+  const out = {};
+  if (!fs.existsSync(file)) return out;
+  for (const line of fs.readFileSync(file, 'utf8').split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)\s*$/.exec(line);
+    if (!m) continue;
+    let value = m[2];
+    if (/^(['"]).*\1$/.test(value)) value = value.slice(1, -1);
+    else value = value.replace(/\s+#.*$/, '');
+    out[m[1]] = value;
+  }
+  return out;
+}
+
+const root = __dirname;
+const fileEnv = readEnvFile(path.resolve(root, process.env.ENV_FILE || '.env'));
+const known = new Set([...Object.keys(readEnvFile(path.join(root, '.env.example'))), ...Object.keys(fileEnv)]);
+const shellEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => known.has(k)));
+const env = { NODE_ENV: 'production', ...fileEnv, ...shellEnv };
+const shutdownMs = Number(env.SHUTDOWN_TIMEOUT_MS || 20000);
+
+const app = (name, memory) => ({
+  name,
+  script: path.join(root, 'dist', 'apps', name, 'main.js'),
+  cwd: root,
+  exec_mode: 'fork',
+  instances: 1,
+  autorestart: true,
+  max_memory_restart: memory,
+  // PM2 waits for process.send('ready'): sent once the port listens and Redis is connected.
+  wait_ready: true,
+  listen_timeout: 60000,
+  // SIGINT first; our shutdown finishes active jobs within SHUTDOWN_TIMEOUT_MS, PM2 kills after this.
+  kill_timeout: shutdownMs + 5000,
+  exp_backoff_restart_delay: 200,
+  max_restarts: 1000,
+  min_uptime: 5000,
+  merge_logs: true,
+  env,
+});
+
+module.exports = {
+  apps: [
+    app('whatsapp-server', env.SERVER_MAX_MEMORY || '1500M'),
+    app('message-worker', env.WORKER_MAX_MEMORY || '512M'),
+    app('webhook-worker', env.WORKER_MAX_MEMORY || '512M'),
+    app('broadcast-worker', env.WORKER_MAX_MEMORY || '512M'),
+  ],
+};
