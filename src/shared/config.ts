@@ -58,12 +58,18 @@ export const configSchema = z.object({
   SANDBOX_LATENCY_MS: int(50),
   SANDBOX_FAILURE_RATE: num(0, 0, 1),
   SANDBOX_LOG_FILE: optionalString,
+  /** sandbox: how long a brand new instance shows its QR before it links by itself (0 = link at once, no QR) */
+  SANDBOX_LINK_DELAY_MS: int(1500),
+  /** sandbox: gap between the receipts of a sent message (server_ack, delivered, read) */
+  SANDBOX_RECEIPT_DELAY_MS: int(200),
   WA_VERSION: waVersion,
   WA_WEBSOCKET_URL: url(['ws:', 'wss:']).default('wss://web.whatsapp.com/ws/chat'),
   WA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
   RESTORE_CONCURRENCY: int(5, 1),
   RESTORE_JITTER_MS: int(1000),
   MEDIA_MAX_BYTES: int(64 * 1024 * 1024, 1),
+  /** how long POST /instance/create waits for a pairing code before answering without it */
+  PAIRING_CODE_WAIT_MS: int(10000, 0),
 
   SUPABASE_FUNCTIONS_URL: optionalUrl,
   SUPABASE_SERVICE_ROLE_KEY: optionalString,

@@ -17,6 +17,8 @@ export function redisKeys(prefix: string) {
     /** STRING WhatsApp message id -> our message id (receipts) */
     waMessage: (instanceId: string, waMessageId: string) => `${p}:wamsg:${instanceId}:${waMessageId}`,
     idempotency: (key: string) => `${p}:idem:${key}`,
+    /** STRING marker: the sandbox driver's stand-in for linked credentials (restores without a QR) */
+    sandboxLinked: (instanceId: string) => `${p}:sandbox:${instanceId}:linked`,
     /** Per-instance pacing and circuit breaker state, shared by message-worker and broadcast-worker */
     pace: (instanceId: string) => `${p}:pace:${instanceId}`,
     pacePriority: (instanceId: string) => `${p}:pace:${instanceId}:priority`,
