@@ -39,7 +39,9 @@ export function createQueues(config: Config, logger: Logger): QueueSet {
   let client: Redis | undefined;
   let subscriber: Redis | undefined;
   const connect = (type: string) => {
-    const conn = createRedis(config.REDIS_URL, { name: `${config.QUEUE_PREFIX}-bull-${type}`, logger, forBull: type !== 'client' });
+    // Bull's connections queue commands while Redis is away and retry them when it returns, so a
+    // job's completion is recorded late rather than lost. HTTP routes are guarded separately.
+    const conn = createRedis(config.REDIS_URL, { name: `${config.QUEUE_PREFIX}-bull-${type}`, logger, forBull: true });
     owned.push(conn);
     return conn;
   };

@@ -13,7 +13,7 @@ export function redisRetryDelay(times: number): number {
 export interface RedisClientOptions {
   name: string;
   logger?: Logger;
-  /** Bull's blocking and subscriber connections must queue commands and retry without limit. */
+  /** Bull's connections queue commands while disconnected and retry them without limit. */
   forBull?: boolean;
 }
 
