@@ -82,6 +82,12 @@ export const configSchema = z.object({
   WEBHOOK_ATTEMPTS: int(15, 1),
   WEBHOOK_BACKOFF_MS: int(2000, 1),
   WEBHOOK_CONCURRENCY: int(50, 1),
+  /** keep-alive sockets per edge-function host (connection pool of webhook-worker) */
+  WEBHOOK_MAX_SOCKETS: int(64, 1),
+  /** how often an event with no URL configured for its family looks again (attempts not counted) */
+  WEBHOOK_UNROUTED_RETRY_MS: int(60000, 10),
+  /** dead-letter set bound; the oldest entries are dropped beyond it */
+  DEAD_LETTER_MAX: int(10000, 1),
 
   MESSAGE_CONCURRENCY: int(20, 1),
   MESSAGE_ATTEMPTS: int(8, 1),

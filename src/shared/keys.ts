@@ -30,7 +30,10 @@ export function redisKeys(prefix: string) {
     campaignFailed: (campaignId: string) => `${p}:camp:${campaignId}:failed`,
     campaignCounters: (campaignId: string) => `${p}:camp:${campaignId}:counters`,
     campaigns: `${p}:campaigns`,
+    /** ZSET event id -> time it was dead-lettered (the index of undeliverable webhooks) */
     deadLetters: `${p}:webhooks:dead`,
+    /** HASH event id -> JSON dead letter (event, last status/error, attempts, time) */
+    deadLetterEvents: `${p}:webhooks:dead:events`,
   };
 }
 

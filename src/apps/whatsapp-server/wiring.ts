@@ -6,6 +6,7 @@ import { createRedis, waitForRedis, checkRedisDurability } from '../../shared/re
 import { closeServer, listen, Running, signalReady } from '../../shared/lifecycle';
 import { createQueues } from '../../queues/factory';
 import { createServerApp, ServerDeps } from '../../http/server-app';
+import { webhooksRouter } from '../../http/routes/webhooks';
 
 export interface StartedServer extends Running {
   app: Express;
@@ -26,7 +27,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Start
     logger,
     redis,
     queues: queueSet.queues,
-    routers: [],
+    routers: [webhooksRouter],
     internalRouters: [],
   };
   const app = createServerApp(deps);
