@@ -1,0 +1,215 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { Config } from '../shared/config';
+import type { Logger } from '../shared/logger';
+import { AppError } from '../shared/errors';
+import type { WaEventInput } from '../queues/events';
+import { parseRecipient } from './phone';
+import { buildIncoming, SimulatedIncoming, StoredMedia } from './sandbox-incoming';
+import type {
+  CreateSessionOptions, EventSink, InstanceStatus, MediaDownload, PresenceTarget, ReadTarget, SendContent, SendResult,
+  SessionSnapshot, WhatsAppSession,
+} from './types';
+
+export interface LinkedMarker {
+  me: NonNullable<SessionSnapshot['me']>;
+  linkedAt: number;
+}
+
+export interface SendLogEntry {
+  instanceId: string;
+  to: string;
+  messageId: string;
+  contentType: SendContent['type'];
+  time: string;
+  at: number;
+}
+
+/** What a sandbox session needs from its driver (Redis marker, send log). */
+export interface SandboxContext {
+  config: Pick<Config, 'SANDBOX_LATENCY_MS' | 'SANDBOX_FAILURE_RATE' | 'SANDBOX_LINK_DELAY_MS' | 'SANDBOX_RECEIPT_DELAY_MS'>;
+  logger: Logger;
+  readLinked(instanceId: string): Promise<LinkedMarker | undefined>;
+  markLinked(instanceId: string, marker: LinkedMarker): Promise<void>;
+  removeLinked(instanceId: string): Promise<void>;
+  logSend(entry: SendLogEntry): Promise<void>;
+}
+
+const MAX_STORED_MEDIA = 100;
+
+/**
+ * A WhatsApp session with no network: a brand new instance shows one QR (or pairing code) for
+ * SANDBOX_LINK_DELAY_MS and then links by itself (0: links at once, no QR); a linked instance
+ * (marker in Redis) connects without a QR, also when restoring. Sends take SANDBOX_LATENCY_MS, fail
+ * a SANDBOX_FAILURE_RATE fraction with a retryable error, and are followed by receipts.
+ * Every timer callback and every call into the sink is guarded: nothing here can crash the process.
+ */
+export class SandboxSession implements WhatsAppSession {
+  readonly instanceId: string;
+  private state: SessionSnapshot;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly media = new Map<string, StoredMedia>();
+  private linkScheduled = false;
+
+  constructor(private readonly options: CreateSessionOptions, private readonly sink: EventSink, private readonly ctx: SandboxContext) {
+    this.instanceId = options.instanceId;
+    this.state = { instanceId: options.instanceId, status: 'created', updatedAt: Date.now() };
+  }
+
+  snapshot(): SessionSnapshot {
+    return { ...this.state, me: this.state.me ? { ...this.state.me } : undefined };
+  }
+
+  async connect(): Promise<void> {
+    if (['connecting', 'qr', 'connected'].includes(this.state.status)) return;
+    this.setStatus('connecting');
+    const linked = await this.ctx.readLinked(this.instanceId);
+    if (this.state.status !== 'connecting') return; // ended meanwhile
+    if (linked) return this.open(linked.me);
+    if (this.options.restoring) return this.setStatus('qr_expired', { lastError: 'no linked credentials to restore; restart the instance to pair again' });
+    if (this.ctx.config.SANDBOX_LINK_DELAY_MS === 0) return this.link();
+    if (this.options.pairingPhone) {
+      await this.requestPairingCode(this.options.pairingPhone);
+      return;
+    }
+    const qr = `sandbox@${this.instanceId},${randomBytes(24).toString('base64')}`;
+    this.setStatus('qr', { qr });
+    this.emit({ type: 'qr.updated', data: { qr, attempt: 1, sandbox: true } });
+    this.scheduleLink();
+  }
+
+  async requestPairingCode(phone: string): Promise<string> {
+    if (this.state.status === 'connected') throw new AppError('conflict', `instance ${this.instanceId} is already linked`);
+    const code = randomBytes(4).toString('hex').toUpperCase();
+    this.setStatus('qr', { pairingCode: code, qr: undefined });
+    this.emit({ type: 'pairing.code', data: { code, phone, sandbox: true } });
+    this.scheduleLink();
+    return code;
+  }
+
+  async send(to: string, content: SendContent, messageId: string): Promise<SendResult> {
+    const recipient = parseRecipient(to);
+    if (!recipient) throw new AppError('invalid_recipient', `not a phone number or group id: ${to}`);
+    this.requireConnected();
+    await this.sleep(this.ctx.config.SANDBOX_LATENCY_MS);
+    this.requireConnected(); // the connection may have dropped while "sending"
+    if (Math.random() < this.ctx.config.SANDBOX_FAILURE_RATE) throw new AppError('transient', 'sandbox: simulated send failure');
+    const at = Date.now();
+    const canonical = recipient.kind === 'user' ? recipient.phone : recipient.jid;
+    await this.ctx.logSend({ instanceId: this.instanceId, to: canonical, messageId, contentType: content.type, time: new Date(at).toISOString(), at });
+    this.scheduleReceipts(messageId, recipient.jid);
+    return { waMessageId: messageId, jid: recipient.jid, timestamp: at };
+  }
+
+  async markRead(_targets: ReadTarget[]): Promise<void> {
+    this.requireConnected();
+  }
+
+  async sendPresence(target: PresenceTarget): Promise<void> {
+    if (!parseRecipient(target.to)) throw new AppError('invalid_recipient', `not a phone number or group id: ${target.to}`);
+    this.requireConnected();
+  }
+
+  async downloadMedia(messageId: string): Promise<MediaDownload> {
+    const media = this.media.get(messageId);
+    if (!media) throw new AppError('not_found', `no media for message ${messageId} on instance ${this.instanceId}`);
+    return { mimetype: media.mimetype, fileName: media.fileName, size: media.data.length, stream: Readable.from([media.data]) };
+  }
+
+  /** Makes the sandbox "receive" a message: emits 'message.received' and keeps its media for download. */
+  simulateIncoming(input: SimulatedIncoming): Record<string, unknown> {
+    this.requireConnected();
+    const { data, media } = buildIncoming(this.instanceId, input);
+    if (media) {
+      this.media.set(String(data.messageId), media);
+      if (this.media.size > MAX_STORED_MEDIA) this.media.delete(this.media.keys().next().value as string);
+    }
+    this.emit({ type: 'message.received', data });
+    return data;
+  }
+
+  async logout(): Promise<void> {
+    this.clearTimers();
+    await this.ctx.removeLinked(this.instanceId);
+    this.setStatus('logged_out', { me: undefined, qr: undefined, pairingCode: undefined });
+  }
+
+  async end(): Promise<void> {
+    this.clearTimers();
+    if (this.state.status !== 'logged_out' && this.state.status !== 'disconnected') this.setStatus('disconnected', { qr: undefined, pairingCode: undefined });
+  }
+
+  private scheduleLink(): void {
+    if (this.linkScheduled) return;
+    this.linkScheduled = true;
+    this.later(this.ctx.config.SANDBOX_LINK_DELAY_MS, () => this.link());
+  }
+
+  /** The "scan": stores the linked marker, then opens. */
+  private async link(): Promise<void> {
+    this.linkScheduled = false;
+    const digits = this.options.pairingPhone ?? `5500${randomInt(100_000_000, 999_999_999)}`;
+    const me = { id: `${digits}@s.whatsapp.net`, lid: `${randomInt(10 ** 13, 10 ** 14)}@lid`, name: `Sandbox ${this.instanceId}` };
+    await this.ctx.markLinked(this.instanceId, { me, linkedAt: Date.now() });
+    if (this.state.status === 'qr' || this.state.status === 'connecting') this.open(me);
+  }
+
+  private open(me: LinkedMarker['me']): void {
+    this.setStatus('connected', { me, qr: undefined, pairingCode: undefined, lastError: undefined });
+  }
+
+  private scheduleReceipts(messageId: string, jid: string): void {
+    const gap = this.ctx.config.SANDBOX_RECEIPT_DELAY_MS;
+    (['server_ack', 'delivered', 'read'] as const).forEach((status, i) => {
+      this.later(gap * (i + 1), () => {
+        if (this.state.status !== 'connected') return;
+        this.emit({ type: 'message.status', data: { messageId, waMessageId: messageId, chatId: jid, fromMe: true, status, timestamp: Math.floor(Date.now() / 1000), sandbox: true } });
+      });
+    });
+  }
+
+  private requireConnected(): void {
+    if (this.state.status !== 'connected') throw new AppError('instance_not_connected', `instance ${this.instanceId} is ${this.state.status}`);
+  }
+
+  private setStatus(status: InstanceStatus, fields: Partial<SessionSnapshot> = {}): void {
+    const previousStatus = this.state.status;
+    this.state = { ...this.state, ...fields, status, updatedAt: Date.now() };
+    const data: Record<string, unknown> = { status, previousStatus, sandbox: true };
+    if (this.state.me) data.me = this.state.me;
+    if (fields.lastError) data.reason = fields.lastError;
+    this.emit({ type: 'connection.update', data });
+  }
+
+  private emit(event: Omit<WaEventInput, 'instanceId'>): void {
+    try {
+      this.sink({ ...event, instanceId: this.instanceId });
+    } catch (err) {
+      this.ctx.logger.error('event sink failed', { instanceId: this.instanceId, type: event.type, error: (err as Error).message });
+    }
+  }
+
+  /** A timer whose callback can neither throw nor reject out of the session. */
+  private later(ms: number, fn: () => void | Promise<void>): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      Promise.resolve()
+        .then(fn)
+        .catch((err: Error) => {
+          this.ctx.logger.error('sandbox session handler failed', { instanceId: this.instanceId, error: err.message });
+          this.setStatus('failed', { lastError: err.message });
+        });
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+  }
+
+  private clearTimers(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.linkScheduled = false;
+  }
+}

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Config } from '../shared/config';
+import type { Logger } from '../shared/logger';
+import type { RedisKeys } from '../shared/keys';
+import { AppError } from '../shared/errors';
+import type { SendResult } from './types';
+
+type LedgerEntry = { state: 'pending'; instanceId: string; token: string; at: number } | { state: 'sent'; instanceId: string; result: SendResult; at: number };
+
+export interface LedgerOutcome {
+  result: SendResult;
+  /** true when this id had already been sent: the first result is returned, nothing is sent again */
+  duplicate: boolean;
+}
+
+export interface SendLedgerOptions {
+  /** how long a sent id is remembered */
+  ttlSeconds: number;
+  /** how long an in-flight marker lives if the process dies mid-send (longer than any send) */
+  pendingTtlMs?: number;
+  /** how long a concurrent duplicate waits for the first send to finish before a retryable 503 */
+  waitMs?: number;
+}
+
+// Deletes the in-flight marker only if it is still ours (a failed send frees the id for a retry).
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/**
+ * The idempotent internal send (DESIGN.md): each message id handed to WhatsApp is recorded
+ * (keys.sendRecord, SET NX) and a repeated id is answered with the first result instead of a
+ * second send. The NX marker is written before sending, so two concurrent requests with one id
+ * never both send: the second waits for the first one's result.
+ */
+export class SendLedger {
+  private readonly pendingTtlMs: number;
+  private readonly waitMs: number;
+
+  constructor(private readonly redis: Redis, private readonly keys: RedisKeys, private readonly logger: Logger, private readonly options: SendLedgerOptions) {
+    this.pendingTtlMs = options.pendingTtlMs ?? 5 * 60_000;
+    this.waitMs = options.waitMs ?? 15_000;
+  }
+
+  async once(instanceId: string, messageId: string, send: () => Promise<SendResult>): Promise<LedgerOutcome> {
+    const key = this.keys.sendRecord(messageId);
+    const deadline = Date.now() + this.waitMs;
+    for (;;) {
+      const marker = JSON.stringify({ state: 'pending', instanceId, token: randomUUID(), at: Date.now() } satisfies LedgerEntry);
+      if ((await this.redis.set(key, marker, 'PX', this.pendingTtlMs, 'NX')) === 'OK') {
+        return { result: await this.sendOwned(key, marker, instanceId, send), duplicate: false };
+      }
+      const existing = parse(await this.redis.get(key));
+      if (existing?.state === 'sent') {
+        if (existing.instanceId !== instanceId) {
+          throw new AppError('conflict', `message id ${messageId} was already sent by instance ${existing.instanceId}`);
+        }
+        return { result: existing.result, duplicate: true };
+      }
+      if (existing && Date.now() >= deadline) {
+        throw Object.assign(new AppError('transient', `a send with message id ${messageId} is still in progress; retry later`), { retryAfterMs: 2000 });
+      }
+      // No entry: the first attempt failed and freed the id between our SET and GET; take it now.
+      if (existing) await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** The first result of a sent id, if any. */
+  async lookup(messageId: string): Promise<SendResult | undefined> {
+    const entry = parse(await this.redis.get(this.keys.sendRecord(messageId)));
+    return entry?.state === 'sent' ? entry.result : undefined;
+  }
+
+  private async sendOwned(key: string, marker: string, instanceId: string, send: () => Promise<SendResult>): Promise<SendResult> {
+    let result: SendResult;
+    try {
+      result = await send();
+    } catch (err) {
+      await this.redis.eval(RELEASE, 1, key, marker).catch((e: Error) => this.logger.warn('send ledger release failed', { key, error: e.message }));
+      throw err;
+    }
+    const entry = JSON.stringify({ state: 'sent', instanceId, result, at: Date.now() } satisfies LedgerEntry);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        await this.redis.set(key, entry, 'EX', this.options.ttlSeconds);
+        return result;
+      } catch (err) {
+        // The message is out: answer success anyway. The in-flight marker still blocks a resend until it expires.
+        if (attempt === 3) this.logger.error('send ledger could not record a sent message', { key, error: (err as Error).message });
+        else await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
+    return result;
+  }
+}
+
+/** Sent ids are kept as long as message statuses, at least as long as idempotency keys. */
+export function ledgerTtlSeconds(config: Pick<Config, 'IDEMPOTENCY_TTL_SECONDS' | 'MESSAGE_RETENTION_DAYS'>): number {
+  return Math.max(config.IDEMPOTENCY_TTL_SECONDS, Math.round(config.MESSAGE_RETENTION_DAYS * 86400));
+}
+
+function parse(raw: string | null): LedgerEntry | undefined {
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as LedgerEntry;
+  } catch {
+    return undefined;
+  }
+}

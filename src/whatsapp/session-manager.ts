@@ -1,0 +1,280 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../shared/config';
+import type { Logger } from '../shared/logger';
+import { redisKeys } from '../shared/keys';
+import { AppError } from '../shared/errors';
+import { withTimeout } from '../shared/redis';
+import type { WaEvent, WaEventInput } from '../queues/events';
+import type { EventPublisher } from '../queues/publisher';
+import { InstanceRegistry } from './instance-registry';
+import { KeyedLock } from './keyed-lock';
+import { SessionEvents } from './session-events';
+import { restoreAll, RestoreSummary } from './session-restore';
+import { INSTANCE_ID_RE } from './types';
+import type { CreateSessionOptions, InstanceRecord, InstanceSettings, InstanceStatus, SessionDriver, WhatsAppSession } from './types';
+
+export interface SessionManagerDeps {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  driver: SessionDriver;
+  publisher: Pick<EventPublisher, 'publishAndWait'>;
+}
+
+/** A registry entry with the live session's view on top (status, QR, pairing code). */
+export interface InstanceView extends InstanceRecord {
+  /** a session object exists in this process */
+  live: boolean;
+  qr?: string;
+  pairingCode?: string;
+}
+
+export interface CreateInstanceInput {
+  instanceId: string;
+  /** digits only: ask for a pairing code for this number instead of a QR */
+  pairingPhone?: string;
+  webhookUrl?: string;
+  settings?: InstanceSettings;
+}
+
+const STATUSES = new Set<InstanceStatus>(['created', 'connecting', 'qr', 'connected', 'reconnecting', 'disconnected', 'logged_out', 'qr_expired', 'failed']);
+const CONNECT_TIMEOUT_MS = 30_000;
+
+/**
+ * Owns every WhatsApp session of the process: one live session object per instance, built and torn
+ * down under a per-instance lock; the registry in Redis follows every status change the sessions
+ * report, and every event goes out through the webhook queue with the instance's webhook URL.
+ */
+export class SessionManager {
+  readonly registry: InstanceRegistry;
+  readonly events: SessionEvents;
+  private readonly sessions = new Map<string, WhatsAppSession>();
+  private readonly lock = new KeyedLock();
+  private closing = false;
+  private restoring?: Promise<RestoreSummary>;
+
+  constructor(private readonly deps: SessionManagerDeps) {
+    this.registry = new InstanceRegistry(deps.redis, redisKeys(deps.config.QUEUE_PREFIX));
+    this.events = new SessionEvents(deps.publisher, deps.logger);
+  }
+
+  get driverName(): SessionDriver['name'] {
+    return this.deps.driver.name;
+  }
+
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  /** Registers a new instance and starts pairing. 409 when the id exists (restart it instead). */
+  async create(input: CreateInstanceInput): Promise<InstanceView> {
+    assertInstanceId(input.instanceId);
+    if (this.closing) throw new AppError('transient', 'server is shutting down');
+    const id = input.instanceId;
+    await this.lock.run(id, async () => {
+      const now = Date.now();
+      const record: InstanceRecord = { instanceId: id, status: 'created', createdAt: now, updatedAt: now };
+      if (input.webhookUrl) record.webhookUrl = input.webhookUrl;
+      if (input.pairingPhone) record.pairingPhone = input.pairingPhone;
+      if (input.settings) record.settings = input.settings;
+      if (!(await this.registry.insert(record))) {
+        throw new AppError('conflict', `instance ${id} already exists; restart it for a new QR or delete it first`, { instance: await this.view(id) });
+      }
+      this.events.setWebhookUrl(id, input.webhookUrl);
+      // A new instance always pairs from scratch, even if a half-finished delete left credentials.
+      await this.deps.driver.removeAuthState(id);
+      await this.startSession({ instanceId: id, pairingPhone: input.pairingPhone });
+    });
+    if (input.pairingPhone) await this.waitForPairingCode(id);
+    return this.view(id);
+  }
+
+  /** Logs out when connected (unlinks the device), deletes auth state and the registry entry. */
+  async delete(instanceId: string): Promise<void> {
+    assertInstanceId(instanceId);
+    await this.lock.run(instanceId, async () => {
+      const record = await this.registry.require(instanceId);
+      const session = this.sessions.get(instanceId);
+      this.sessions.delete(instanceId);
+      const previousStatus = session?.snapshot().status ?? record.status;
+      if (session) {
+        const stop = previousStatus === 'connected' ? session.logout() : session.end();
+        await withTimeout(stop, 10_000, 'session stop timed out').catch((err: Error) =>
+          this.deps.logger.warn('session stop failed during delete', { instanceId, error: err.message }),
+        );
+      }
+      await this.deps.driver.removeAuthState(instanceId);
+      await this.registry.remove(instanceId);
+      this.events.publish({ type: 'connection.update', instanceId, data: { status: 'deleted', previousStatus } });
+      this.events.setWebhookUrl(instanceId, undefined);
+    });
+  }
+
+  /** Closes the socket and connects again; an unlinked instance gets a fresh QR (or pairing code). */
+  async restart(instanceId: string): Promise<InstanceView> {
+    assertInstanceId(instanceId);
+    if (this.closing) throw new AppError('transient', 'server is shutting down');
+    await this.lock.run(instanceId, async () => {
+      const record = await this.registry.require(instanceId);
+      this.events.setWebhookUrl(instanceId, record.webhookUrl);
+      await this.startSession({ instanceId, pairingPhone: record.pairingPhone });
+    });
+    return this.view(instanceId);
+  }
+
+  async status(instanceId: string): Promise<InstanceView> {
+    assertInstanceId(instanceId);
+    return this.view(instanceId);
+  }
+
+  async list(): Promise<InstanceView[]> {
+    return (await this.registry.list()).map((r) => this.merge(r));
+  }
+
+  /** Updates the per-instance webhook URL and settings (pacing overrides). */
+  async update(instanceId: string, fields: { webhookUrl?: string | null; settings?: InstanceSettings }): Promise<InstanceView> {
+    assertInstanceId(instanceId);
+    const patch: Partial<InstanceRecord> = {};
+    if (fields.webhookUrl !== undefined) patch.webhookUrl = fields.webhookUrl ?? undefined;
+    if (fields.settings !== undefined) patch.settings = fields.settings;
+    const record = await this.registry.patch(instanceId, patch);
+    if (!record) throw new AppError('instance_not_found', `instance ${instanceId} does not exist`);
+    this.events.setWebhookUrl(instanceId, record.webhookUrl);
+    return this.merge(record);
+  }
+
+  /** The live session, if this process has one. */
+  session(instanceId: string): WhatsAppSession | undefined {
+    return this.sessions.get(instanceId);
+  }
+
+  /** The session, ready to send: 404 for an unknown instance, 409 (retryable) when not connected. */
+  async connectedSession(instanceId: string): Promise<WhatsAppSession> {
+    assertInstanceId(instanceId);
+    const session = this.sessions.get(instanceId);
+    const status = session?.snapshot().status;
+    if (session && status === 'connected') return session;
+    const record = await this.registry.get(instanceId);
+    if (!record) throw new AppError('instance_not_found', `instance ${instanceId} does not exist`);
+    throw new AppError('instance_not_connected', `instance ${instanceId} is ${status ?? record.status}`, { status: status ?? record.status });
+  }
+
+  /** Publishes an event for an instance (adds its webhook URL); never blocks, never throws. */
+  publish(input: WaEventInput): WaEvent {
+    return this.events.publish(input);
+  }
+
+  /** Restores every registered instance at start (see session-restore.ts); safe to call once. */
+  restoreAll(): Promise<RestoreSummary> {
+    this.restoring ??= restoreAll({
+      config: this.deps.config,
+      logger: this.deps.logger,
+      registry: this.registry,
+      driver: this.deps.driver,
+      events: this.events,
+      isClosing: () => this.closing,
+      hasSession: (id) => this.sessions.has(id),
+      start: (record) =>
+        this.lock.run(record.instanceId, async () => {
+          if (this.closing || this.sessions.has(record.instanceId)) return;
+          this.events.setWebhookUrl(record.instanceId, record.webhookUrl);
+          await this.startSession({ instanceId: record.instanceId, restoring: true });
+        }),
+    });
+    return this.restoring;
+  }
+
+  /** Shutdown: stops restoring, closes every socket (credentials kept), flushes events and registry writes. */
+  async endAll(timeoutMs = 10_000): Promise<void> {
+    this.closing = true;
+    this.events.cancelWaits();
+    const ids = [...this.sessions.keys()];
+    await Promise.allSettled(
+      ids.map((id) =>
+        this.lock.run(id, async () => {
+          const session = this.sessions.get(id);
+          if (!session) return;
+          await withTimeout(session.end(), timeoutMs, 'session end timed out').catch((err: Error) =>
+            this.deps.logger.warn('session end failed', { instanceId: id, error: err.message }),
+          );
+          this.sessions.delete(id);
+        }),
+      ),
+    );
+    await this.events.flush(timeoutMs);
+  }
+
+  /** Live sessions by status, for /health. */
+  counts(): { total: number; byStatus: Partial<Record<InstanceStatus, number>> } {
+    const byStatus: Partial<Record<InstanceStatus, number>> = {};
+    for (const s of this.sessions.values()) {
+      const st = s.snapshot().status;
+      byStatus[st] = (byStatus[st] ?? 0) + 1;
+    }
+    return { total: this.sessions.size, byStatus };
+  }
+
+  /** Replaces any session of the instance with a new one and connects it. Call under the lock. */
+  private async startSession(options: CreateSessionOptions): Promise<void> {
+    const id = options.instanceId;
+    const old = this.sessions.get(id);
+    if (old) {
+      this.sessions.delete(id);
+      await withTimeout(old.end(), 10_000, 'session end timed out').catch((err: Error) => this.deps.logger.warn('old session end failed', { instanceId: id, error: err.message }));
+    }
+    const holder: { session?: WhatsAppSession } = {};
+    const session = this.deps.driver.create(options, (event) => this.onSessionEvent(id, holder, event));
+    holder.session = session;
+    this.sessions.set(id, session);
+    try {
+      await withTimeout(session.connect(), CONNECT_TIMEOUT_MS, `connect did not return within ${CONNECT_TIMEOUT_MS} ms`);
+    } catch (err) {
+      const message = (err as Error).message;
+      this.deps.logger.error('session connect failed', { instanceId: id, error: message });
+      this.events.track(this.registry.patch(id, { status: 'failed', lastError: message }));
+    }
+  }
+
+  /** Every event of a session: the registry follows its status, then it goes to the webhook queue. */
+  private onSessionEvent(instanceId: string, holder: { session?: WhatsAppSession }, input: WaEventInput): void {
+    try {
+      const current = !holder.session || this.sessions.get(instanceId) === holder.session;
+      if (input.type === 'connection.update' && current && holder.session) {
+        const snap = holder.session.snapshot();
+        const reported = input.data.status as InstanceStatus;
+        const status = STATUSES.has(reported) ? reported : snap.status;
+        this.events.track(this.registry.patch(instanceId, { status, me: snap.me, lastError: snap.lastError ?? (input.data.reason as string | undefined) }));
+      }
+      this.events.publish({ ...input, instanceId });
+    } catch (err) {
+      this.deps.logger.error('session event handling failed', { instanceId, type: input.type, error: (err as Error).message });
+    }
+  }
+
+  private async waitForPairingCode(instanceId: string): Promise<void> {
+    if (this.sessions.get(instanceId)?.snapshot().pairingCode) return;
+    await this.events.waitFor((e) => e.instanceId === instanceId && e.type === 'pairing.code', this.deps.config.PAIRING_CODE_WAIT_MS);
+  }
+
+  private async view(instanceId: string): Promise<InstanceView> {
+    return this.merge(await this.registry.require(instanceId));
+  }
+
+  private merge(record: InstanceRecord): InstanceView {
+    const session = this.sessions.get(record.instanceId);
+    if (!session) return { ...record, live: false };
+    const snap = session.snapshot();
+    const view: InstanceView = { ...record, status: snap.status, live: true };
+    if (snap.me) view.me = snap.me;
+    if (snap.qr) view.qr = snap.qr;
+    if (snap.pairingCode) view.pairingCode = snap.pairingCode;
+    if (snap.lastError) view.lastError = snap.lastError;
+    return view;
+  }
+}
+
+export function assertInstanceId(instanceId: unknown): asserts instanceId is string {
+  if (typeof instanceId !== 'string' || !INSTANCE_ID_RE.test(instanceId)) {
+    throw new AppError('bad_request', 'instanceId must be 1 to 64 letters, digits, _ or -', { field: 'instanceId' });
+  }
+}
