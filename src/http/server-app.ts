@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../shared/config';
 import type { Logger } from '../shared/logger';
 import type { Queues } from '../queues/factory';
+import type { EventPublisher } from '../queues/publisher';
+import type { SessionManager } from '../whatsapp/session-manager';
 import { healthHandler, queueStatusHandler, requireRedis } from './health';
 import { requireKey } from './auth';
 import { errorHandler, notFound, requireJsonBody } from './errors';
@@ -18,6 +20,10 @@ export interface ServerDeps {
   /** routes mounted before the API key check (they carry their own auth, e.g. /internal with INTERNAL_TOKEN) */
   internalRouters?: Array<(deps: ServerDeps) => Router>;
   healthExtra?: () => Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** every WhatsApp session of the process (instances, sends, incoming media) */
+  sessions?: SessionManager;
+  /** events to the CRM through the webhook queue */
+  events?: EventPublisher;
 }
 
 export function createServerApp(deps: ServerDeps): Express {

@@ -21,6 +21,8 @@ export interface SendLedgerOptions {
   pendingTtlMs?: number;
   /** how long a concurrent duplicate waits for the first send to finish before a retryable 503 */
   waitMs?: number;
+  /** how long a caller waits for one send before a retryable 504 (the send itself goes on) */
+  sendTimeoutMs?: number;
 }
 
 // Deletes the in-flight marker only if it is still ours (a failed send frees the id for a retry).
@@ -35,10 +37,12 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 export class SendLedger {
   private readonly pendingTtlMs: number;
   private readonly waitMs: number;
+  private readonly sendTimeoutMs: number;
 
   constructor(private readonly redis: Redis, private readonly keys: RedisKeys, private readonly logger: Logger, private readonly options: SendLedgerOptions) {
     this.pendingTtlMs = options.pendingTtlMs ?? 5 * 60_000;
     this.waitMs = options.waitMs ?? 15_000;
+    this.sendTimeoutMs = options.sendTimeoutMs ?? 120_000;
   }
 
   async once(instanceId: string, messageId: string, send: () => Promise<SendResult>): Promise<LedgerOutcome> {
@@ -70,14 +74,30 @@ export class SendLedger {
     return entry?.state === 'sent' ? entry.result : undefined;
   }
 
-  private async sendOwned(key: string, marker: string, instanceId: string, send: () => Promise<SendResult>): Promise<SendResult> {
-    let result: SendResult;
-    try {
-      result = await send();
-    } catch (err) {
-      await this.redis.eval(RELEASE, 1, key, marker).catch((e: Error) => this.logger.warn('send ledger release failed', { key, error: e.message }));
-      throw err;
-    }
+  /**
+   * Runs the send; success is recorded, failure frees the id. Past sendTimeoutMs the caller gets a
+   * retryable timeout while the send goes on: its outcome is still recorded (or the id freed) when
+   * it settles, so a retry meanwhile waits for it instead of sending a second copy.
+   */
+  private sendOwned(key: string, marker: string, instanceId: string, send: () => Promise<SendResult>): Promise<SendResult> {
+    const attempt = Promise.resolve()
+      .then(send)
+      .then(
+        (result) => this.record(key, instanceId, result),
+        async (err: unknown) => {
+          await this.redis.eval(RELEASE, 1, key, marker).catch((e: Error) => this.logger.warn('send ledger release failed', { key, error: e.message }));
+          throw err;
+        },
+      );
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new AppError('timeout', `send did not finish within ${this.sendTimeoutMs} ms; retry with the same messageId`)), this.sendTimeoutMs);
+    });
+    attempt.catch(() => undefined); // settled later than the deadline: already answered
+    return Promise.race([attempt, deadline]).finally(() => clearTimeout(timer));
+  }
+
+  private async record(key: string, instanceId: string, result: SendResult): Promise<SendResult> {
     const entry = JSON.stringify({ state: 'sent', instanceId, result, at: Date.now() } satisfies LedgerEntry);
     for (let attempt = 1; attempt <= 3; attempt++) {
       try {
