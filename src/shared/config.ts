@@ -101,6 +101,21 @@ export const configSchema = z.object({
   CIRCUIT_PAUSE_MS: int(300000, 1),
   NOT_CONNECTED_RETRIES: int(20, 0),
   ALLOW_PRIVATE_MEDIA_URLS: bool(false),
+  /** deadline of one internal send (media upload included); past it the send is retried with the same id */
+  INTERNAL_SEND_TIMEOUT_MS: int(30000, 100),
+  /** how long a registry lookup (instance exists, its pacing settings) is trusted in memory */
+  INSTANCE_CACHE_MS: int(3000),
+  /** how far ahead scheduledFor / delayMs may point */
+  MESSAGE_MAX_SCHEDULE_DAYS: int(30, 1),
+  /** wait between tries while the instance is not connected (not counted as failures) */
+  NOT_CONNECTED_DELAY_MS: int(5000, 1),
+  /** how many times one message waits for an open circuit before it fails */
+  CIRCUIT_MAX_WAITS: int(100, 0),
+  /** typing simulation: composing time per character of text, and its cap */
+  TYPING_MS_PER_CHAR: int(40),
+  TYPING_MAX_MS: int(4000),
+  /** DNS deadline when checking that a mediaUrl is public */
+  MEDIA_URL_DNS_TIMEOUT_MS: int(2000, 1),
 
   BROADCAST_MAX_CONTACTS: int(100000, 1),
   BROADCAST_DAILY_CAP: int(0),

@@ -1,0 +1,106 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../shared/keys';
+import { ScriptRunner } from '../shared/script-runner';
+
+export type MessageStatus = 'queued' | 'sending' | 'failed' | 'sent' | 'delivered' | 'read';
+
+/**
+ * Order of statuses: a status only replaces a lower one, so receipts arriving late or twice never
+ * move a message back (delivered after read stays read). `failed` ranks below `sent`: a message
+ * given up after an ambiguous timeout that WhatsApp did deliver is corrected by its receipts.
+ */
+const RANK: Record<MessageStatus, number> = { queued: 10, sending: 20, failed: 25, sent: 30, delivered: 40, read: 50 };
+const STAMP: Record<MessageStatus, string> = {
+  queued: 'queuedAt',
+  sending: 'sendingAt',
+  failed: 'failedAt',
+  sent: 'sentAt',
+  delivered: 'deliveredAt',
+  read: 'readAt',
+};
+
+/**
+ * KEYS: message  ARGV: status, rank, stampField, stampMs, ttlMs, onlyIfExists ('1'|'0'), then field/value pairs
+ * The timestamp of a status is written once (first time seen), even when the status itself is
+ * outranked (read before delivered still records deliveredAt). Other fields are always written.
+ */
+const APPLY = `
+if ARGV[6] == '1' and redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local cur = redis.call('HGET', KEYS[1], 'rank')
+if not cur or tonumber(cur) < tonumber(ARGV[2]) then
+  redis.call('HSET', KEYS[1], 'status', ARGV[1], 'rank', ARGV[2])
+end
+redis.call('HSETNX', KEYS[1], ARGV[3], ARGV[4])
+if #ARGV > 6 then redis.call('HSET', KEYS[1], unpack(ARGV, 7)) end
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 1`;
+
+export interface MessageRecord {
+  messageId: string;
+  status: MessageStatus;
+  instanceId?: string;
+  to?: string;
+  type?: string;
+  attempts?: number;
+  waMessageId?: string;
+  campaignId?: string;
+  error?: { code: string; message: string };
+  lastError?: { code: string; message: string };
+  queuedAt?: string;
+  sendingAt?: string;
+  sentAt?: string;
+  deliveredAt?: string;
+  readAt?: string;
+  playedAt?: string;
+  failedAt?: string;
+}
+
+export type StatusFields = Record<string, string | number | undefined>;
+
+/** Message status by id (HASH keys.message(id)), kept MESSAGE_RETENTION_DAYS after its last change. */
+export class StatusStore {
+  private readonly scripts: ScriptRunner;
+  private readonly ttlMs: number;
+
+  constructor(private readonly redis: Redis, private readonly keys: RedisKeys, retentionDays: number) {
+    this.scripts = new ScriptRunner(redis);
+    this.ttlMs = Math.max(1000, Math.round(retentionDays * 86_400_000));
+  }
+
+  /**
+   * Moves a message to `status` unless it already is at a higher one; `fields` are written as
+   * given (undefined skipped). With onlyIfExists, unknown ids are ignored (receipts of messages
+   * sent from the phone). Returns false when nothing was written.
+   */
+  async apply(messageId: string, status: MessageStatus, fields: StatusFields = {}, opts: { at?: number; onlyIfExists?: boolean } = {}): Promise<boolean> {
+    const pairs: Array<string | number> = [];
+    for (const [k, v] of Object.entries(fields)) if (v !== undefined) pairs.push(k, v);
+    const at = new Date(opts.at ?? Date.now()).toISOString();
+    const args = [status, RANK[status], STAMP[status], at, this.ttlMs, opts.onlyIfExists ? '1' : '0', ...pairs];
+    return Number(await this.scripts.run(APPLY, [this.keys.message(messageId)], args)) === 1;
+  }
+
+  async get(messageId: string): Promise<MessageRecord | undefined> {
+    const raw = await this.redis.hgetall(this.keys.message(messageId));
+    return Object.keys(raw).length ? toRecord(messageId, raw) : undefined;
+  }
+}
+
+function toRecord(messageId: string, raw: Record<string, string>): MessageRecord {
+  const rec: Record<string, unknown> = { messageId };
+  for (const [k, v] of Object.entries(raw)) {
+    if (k === 'rank') continue;
+    if (k === 'attempts') rec[k] = Number(v);
+    else if (k === 'error' || k === 'lastError') rec[k] = safeJson(v);
+    else rec[k] = v;
+  }
+  return rec as unknown as MessageRecord;
+}
+
+function safeJson(v: string): unknown {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}

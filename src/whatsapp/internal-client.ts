@@ -1,0 +1,119 @@
+import http from 'node:http';
+import https from 'node:https';
+import { AppError } from '../shared/errors';
+import type { SendContent, SendResult } from './types';
+
+export interface InternalSendRequest {
+  instanceId: string;
+  to: string;
+  content: SendContent;
+  messageId: string;
+}
+
+export interface InternalSendResult extends SendResult {
+  /** true when whatsapp-server had already sent this id and answered with the first result */
+  duplicate: boolean;
+}
+
+export interface InternalClientOptions {
+  /** whatsapp-server base URL (config internalApiUrl()) */
+  baseUrl: string;
+  token: string;
+  sendTimeoutMs: number;
+  /** presence is best effort and short */
+  presenceTimeoutMs?: number;
+  /** keep-alive sockets to whatsapp-server (at least the worker's concurrency) */
+  maxSockets?: number;
+}
+
+/**
+ * The workers' client for whatsapp-server's internal API: keep-alive sockets on loopback (no TCP
+ * handshake per send), a deadline per request, and every failure as an AppError: the server's JSON
+ * error rebuilt with AppError.fromBody, and network errors or timeouts as retryable `transient`
+ * (a send that timed out may have gone out; retrying with the same messageId is safe because the
+ * internal send is idempotent on it).
+ */
+export class InternalClient {
+  private readonly agent: http.Agent;
+  private readonly base: URL;
+  private readonly auth: string;
+
+  constructor(private readonly options: InternalClientOptions) {
+    this.base = new URL(options.baseUrl);
+    const AgentClass = this.base.protocol === 'https:' ? https.Agent : http.Agent;
+    this.agent = new AgentClass({ keepAlive: true, maxSockets: options.maxSockets ?? 256, maxFreeSockets: 64, scheduling: 'lifo', timeout: 60_000 });
+    this.auth = `Bearer ${options.token}`;
+  }
+
+  async send(request: InternalSendRequest): Promise<InternalSendResult> {
+    const body = await this.post('/internal/send', request, this.options.sendTimeoutMs);
+    const b = body as Partial<InternalSendResult>;
+    if (typeof b.waMessageId !== 'string') throw new AppError('transient', 'internal send answered without a waMessageId', { body });
+    return { waMessageId: b.waMessageId, jid: String(b.jid ?? ''), timestamp: Number(b.timestamp ?? Date.now()), duplicate: b.duplicate === true };
+  }
+
+  async presence(instanceId: string, to: string, state: 'composing' | 'paused'): Promise<void> {
+    await this.post('/internal/presence', { instanceId, to, state }, this.options.presenceTimeoutMs ?? 5000);
+  }
+
+  /** Closes the pooled sockets (process shutdown). */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private post(path: string, payload: unknown, timeoutMs: number): Promise<unknown> {
+    const data = Buffer.from(JSON.stringify(payload));
+    const url = new URL(path, this.base);
+    const lib = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const done = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        fn();
+      };
+      const req = lib.request(
+        url,
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: { 'content-type': 'application/json', 'content-length': data.length, authorization: this.auth },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', (err) => done(() => reject(networkError(path, err))));
+          res.on('end', () =>
+            done(() => {
+              const status = res.statusCode ?? 0;
+              let body: unknown;
+              try {
+                body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
+              } catch {
+                body = undefined;
+              }
+              if (status >= 200 && status < 300) return resolve(body);
+              const err = AppError.fromBody(body, status);
+              const retryAfter = Number(res.headers['retry-after']);
+              if (Number.isFinite(retryAfter) && retryAfter >= 0) Object.assign(err, { retryAfterMs: retryAfter * 1000 });
+              reject(err);
+            }),
+          );
+        },
+      );
+      // Our own deadline covers connect + response; the request is destroyed when it passes.
+      const timer = setTimeout(() => {
+        done(() => reject(new AppError('transient', `internal ${path} timed out after ${timeoutMs} ms`, { timeoutMs })));
+        req.destroy();
+      }, timeoutMs);
+      req.on('error', (err) => done(() => reject(networkError(path, err))));
+      req.end(data);
+    });
+  }
+}
+
+function networkError(path: string, err: Error): AppError {
+  const code = (err as NodeJS.ErrnoException).code;
+  return new AppError('transient', `internal ${path} failed: ${err.message}`, code ? { cause: code } : undefined);
+}
