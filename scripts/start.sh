@@ -13,7 +13,7 @@ stamp=node_modules/.install-stamp
 lock_sum=$(sha1sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
   say "installing dependencies (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  bash scripts/lib/install-deps.sh
   echo "$lock_sum" > "$stamp"
 fi
 say "building"
