@@ -17,6 +17,8 @@ export interface ServerDeps {
   queues: Queues;
   /** route modules added by the features (instances, messages, broadcasts, webhooks, admin) */
   routers?: Array<(deps: ServerDeps) => Router>;
+  /** body parsers for routes that need another size limit than BODY_LIMIT (they check the API key first) */
+  bodyParsers?: Array<(deps: ServerDeps) => Router>;
   /** routes mounted before the API key check (they carry their own auth, e.g. /internal with INTERNAL_TOKEN) */
   internalRouters?: Array<(deps: ServerDeps) => Router>;
   healthExtra?: () => Promise<Record<string, unknown>> | Record<string, unknown>;
@@ -33,6 +35,8 @@ export function createServerApp(deps: ServerDeps): Express {
   const queues = Object.values(deps.queues);
   app.get('/health', healthHandler({ processName: 'whatsapp-server', redis: deps.redis, queues, extra: deps.healthExtra }));
   app.use(requireJsonBody);
+  // A body already read by a route's own parser is skipped by the global one.
+  for (const make of deps.bodyParsers ?? []) app.use(make(deps));
   app.use(express.json({ limit: deps.config.BODY_LIMIT }));
   for (const make of deps.internalRouters ?? []) app.use(make(deps));
   app.use(requireKey(deps.config.API_KEY));

@@ -122,6 +122,14 @@ export const configSchema = z.object({
   BROADCAST_QUIET_HOURS: z
     .preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^\d{1,2}-\d{1,2}$/, 'like 22-8 (hours, server time)').optional()),
   BROADCAST_PROGRESS_EVERY: int(50, 1),
+  /** ...or at least every this many ms while a campaign sends */
+  BROADCAST_PROGRESS_INTERVAL_MS: int(10000, 100),
+  /** JSON body limit of POST /queue/add-broadcast only (100,000 contacts need about 4 MB) */
+  BROADCAST_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'like 20mb or 512kb').default('20mb'),
+  /** campaigns run at once by one broadcast-worker (a paused campaign keeps its slot) */
+  BROADCAST_CONCURRENCY: int(10, 1),
+  /** tries per recipient on transient send errors before the recipient is marked failed */
+  BROADCAST_RECIPIENT_ATTEMPTS: int(3, 1),
 });
 
 export type Config = z.infer<typeof configSchema>;

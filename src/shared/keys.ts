@@ -29,6 +29,17 @@ export function redisKeys(prefix: string) {
     campaignState: (campaignId: string) => `${p}:camp:${campaignId}:state`,
     campaignFailed: (campaignId: string) => `${p}:camp:${campaignId}:failed`,
     campaignCounters: (campaignId: string) => `${p}:camp:${campaignId}:counters`,
+    /** HASH recipient -> JSON template variables (only for contacts that carry name/variables) */
+    campaignVars: (campaignId: string) => `${p}:camp:${campaignId}:vars`,
+    /** SETs of recipients counted once as delivered / read (receipts arrive more than once) */
+    campaignDelivered: (campaignId: string) => `${p}:camp:${campaignId}:delivered`,
+    campaignRead: (campaignId: string) => `${p}:camp:${campaignId}:read`,
+    /** LIST of the latest send times (ms), newest first: current rate and ETA */
+    campaignRecent: (campaignId: string) => `${p}:camp:${campaignId}:recent`,
+    /** STRING token of the worker running the campaign (one runner at a time) */
+    campaignLock: (campaignId: string) => `${p}:camp:${campaignId}:lock`,
+    /** STRING campaign message id -> "campaignId\nrecipient" (receipts update campaign counters) */
+    campaignMessage: (messageId: string) => `${p}:campmsg:${messageId}`,
     campaigns: `${p}:campaigns`,
     /** ZSET event id -> time it was dead-lettered (the index of undeliverable webhooks) */
     deadLetters: `${p}:webhooks:dead`,

@@ -1,0 +1,38 @@
+/**
+ * Times when a campaign must not send: quiet hours (BROADCAST_QUIET_HOURS, server time) and the
+ * rest of a day whose cap is used up. Pure functions of the clock, so they are unit-tested.
+ */
+export interface QuietHours {
+  startHour: number;
+  endHour: number;
+}
+
+/** "22-8" -> 22:00 to 08:00 (wraps midnight); "13-14" -> 13:00 to 14:00; undefined = none. */
+export function parseQuietHours(value: string | undefined): QuietHours | undefined {
+  if (!value) return undefined;
+  const m = /^(\d{1,2})-(\d{1,2})$/.exec(value.trim());
+  if (!m) return undefined;
+  const startHour = Number(m[1]);
+  const endHour = Number(m[2]);
+  if (startHour > 23 || endHour > 23 || startHour === endHour) return undefined;
+  return { startHour, endHour };
+}
+
+/** When `now` falls in the quiet hours, the time (ms) they end; otherwise undefined. */
+export function quietUntil(quiet: QuietHours | undefined, now: Date): number | undefined {
+  if (!quiet) return undefined;
+  const h = now.getHours();
+  const inside = quiet.startHour < quiet.endHour ? h >= quiet.startHour && h < quiet.endHour : h >= quiet.startHour || h < quiet.endHour;
+  if (!inside) return undefined;
+  const end = new Date(now);
+  end.setHours(quiet.endHour, 0, 0, 0);
+  if (end.getTime() <= now.getTime()) end.setDate(end.getDate() + 1);
+  return end.getTime();
+}
+
+/** Start of the next local day (when a used-up daily cap frees again). */
+export function nextLocalMidnight(now: Date): number {
+  const d = new Date(now);
+  d.setHours(24, 0, 0, 0);
+  return d.getTime();
+}

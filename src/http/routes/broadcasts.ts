@@ -1,0 +1,83 @@
+import express, { Router } from 'express';
+import { z } from 'zod';
+import type { ServerDeps } from '../server-app';
+import { requireKey } from '../auth';
+import { parseInput } from '../validate';
+import { AppError } from '../../shared/errors';
+import { redisKeys } from '../../shared/keys';
+import { assertPublicHttpUrl } from '../../shared/url-guard';
+import { CampaignStore } from '../../campaigns/store';
+import { acceptBroadcast } from '../../campaigns/create';
+import { controlCampaign, ControlAction } from '../../campaigns/control';
+import { loadSummary } from '../../campaigns/summary';
+import { CAMPAIGN_ID_RE } from '../../campaigns/schema';
+
+/**
+ * add-broadcast gets its own JSON body limit (BROADCAST_BODY_LIMIT, 100,000 contacts are about
+ * 4 MB) and checks the API key before reading the body, so only callers with the key can make the
+ * server parse a large body. Mounted before the global parser (BODY_LIMIT), which then skips it.
+ */
+export function broadcastBodyParser(deps: ServerDeps): Router {
+  const router = Router();
+  router.post('/queue/add-broadcast', requireKey(deps.config.API_KEY), express.json({ limit: deps.config.BROADCAST_BODY_LIMIT }));
+  return router;
+}
+
+const recipientsQuery = z.object({
+  recipients: z.enum(['failed']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+/** Campaign routes: create, status (with failed recipients), pause / resume / cancel. */
+export function broadcastRoutes(deps: ServerDeps): Router {
+  const { config } = deps;
+  const store = new CampaignStore(deps.redis, redisKeys(config.QUEUE_PREFIX), retentionSeconds(config.MESSAGE_RETENTION_DAYS));
+  const queue = deps.queues.broadcast;
+  const pacing = { minGapMs: config.PACING_MIN_GAP_MS, jitterMs: config.PACING_JITTER_MS };
+  const checkMediaUrl = (url: string) =>
+    assertPublicHttpUrl(url, { allowPrivate: config.ALLOW_PRIVATE_MEDIA_URLS, dnsTimeoutMs: config.MEDIA_URL_DNS_TIMEOUT_MS, field: 'mediaUrl' });
+  const router = Router();
+
+  router.post('/queue/add-broadcast', async (req, res) => {
+    const result = await acceptBroadcast({ config, logger: deps.logger, redis: deps.redis, store, queue, checkMediaUrl }, req.body);
+    res.status(result.status).json(result.body);
+  });
+
+  router.get('/broadcast-status/:campaignId', async (req, res) => {
+    const campaignId = campaignParam(req.params.campaignId);
+    const query = parseInput(recipientsQuery, req.query);
+    const summary = await loadSummary(store, campaignId, pacing);
+    if (!summary) throw notFound(campaignId);
+    if (query.recipients !== 'failed') return void res.json({ success: true, ...summary });
+    const failed = await store.failedRecipients(campaignId, query.offset, query.limit);
+    res.json({ success: true, ...summary, recipients: { filter: 'failed', total: failed.total, offset: query.offset, limit: query.limit, items: failed.items.map(publicFailure) } });
+  });
+
+  for (const action of ['pause', 'resume', 'cancel'] as ControlAction[]) {
+    router.post(`/broadcast/:campaignId/${action}`, async (req, res) => {
+      const campaignId = campaignParam(req.params.campaignId);
+      const previousStatus = await controlCampaign({ store, queue }, campaignId, action);
+      const summary = await loadSummary(store, campaignId, pacing);
+      res.json({ success: true, action, previousStatus, ...summary });
+    });
+  }
+  return router;
+}
+
+function campaignParam(value: string | undefined): string {
+  if (!value || !CAMPAIGN_ID_RE.test(value)) throw new AppError('validation_failed', 'campaignId: letters, digits, _ . - only (max 128)', { fields: [{ field: 'campaignId', message: 'invalid' }] });
+  return value;
+}
+
+function notFound(campaignId: string): AppError {
+  return new AppError('not_found', `campaign ${campaignId} does not exist (or its data expired)`);
+}
+
+function publicFailure(f: { to: string; reason: string; code: string; at: number }) {
+  return { to: f.to, reason: f.reason, code: f.code, at: new Date(f.at).toISOString() };
+}
+
+export function retentionSeconds(days: number): number {
+  return Math.max(Math.round(days * 86400), 60);
+}
