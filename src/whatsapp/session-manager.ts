@@ -188,9 +188,16 @@ export class SessionManager {
   async endAll(timeoutMs = 10_000): Promise<void> {
     this.closing = true;
     this.events.cancelWaits();
-    const ids = [...this.sessions.keys()];
+    // Restore workers stop at once when closing; a session start already under way finishes first.
+    await this.restoring?.catch(() => undefined);
+    // Two passes: a create that was inside its lock when closing began adds its session late.
+    for (let pass = 0; pass < 2 && this.sessions.size > 0; pass++) await this.endSessions(timeoutMs);
+    await this.events.flush(timeoutMs);
+  }
+
+  private async endSessions(timeoutMs: number): Promise<void> {
     await Promise.allSettled(
-      ids.map((id) =>
+      [...this.sessions.keys()].map((id) =>
         this.lock.run(id, async () => {
           const session = this.sessions.get(id);
           if (!session) return;
@@ -201,7 +208,6 @@ export class SessionManager {
         }),
       ),
     );
-    await this.events.flush(timeoutMs);
   }
 
   /** Live sessions by status, for /health. */
@@ -217,6 +223,7 @@ export class SessionManager {
   /** Replaces any session of the instance with a new one and connects it. Call under the lock. */
   private async startSession(options: CreateSessionOptions): Promise<void> {
     const id = options.instanceId;
+    if (this.closing) throw new AppError('transient', 'server is shutting down');
     const old = this.sessions.get(id);
     if (old) {
       this.sessions.delete(id);

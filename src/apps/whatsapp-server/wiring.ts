@@ -7,11 +7,23 @@ import { closeServer, listen, Running, signalReady } from '../../shared/lifecycl
 import { createQueues } from '../../queues/factory';
 import { createServerApp, ServerDeps } from '../../http/server-app';
 import { webhooksRouter } from '../../http/routes/webhooks';
+import { instancesRouter } from '../../http/routes/instances';
+import { instanceMediaRouter } from '../../http/routes/instance-media';
+import { internalRouter } from '../../http/routes/internal';
+import { EventPublisher } from '../../queues/publisher';
+import { createDriver } from '../../whatsapp/driver-factory';
+import { SessionManager } from '../../whatsapp/session-manager';
+import type { RestoreSummary } from '../../whatsapp/session-restore';
+import type { SessionDriver } from '../../whatsapp/types';
 
 export interface StartedServer extends Running {
   app: Express;
   server: Server;
   deps: ServerDeps;
+  sessions: SessionManager;
+  events: EventPublisher;
+  /** settles when the sessions registered before start are restored (ready does not wait for it) */
+  restored: Promise<RestoreSummary | undefined>;
 }
 
 /**
@@ -22,13 +34,26 @@ export async function startServer(config: Config, logger: Logger): Promise<Start
   requireSecrets(config, ['API_KEY', 'INTERNAL_TOKEN']);
   const redis = createRedis(config.REDIS_URL, { name: `${config.QUEUE_PREFIX}-server`, logger });
   const queueSet = createQueues(config, logger);
+  let driver: SessionDriver;
+  try {
+    driver = createDriver({ config, logger, redis });
+  } catch (err) {
+    redis.disconnect();
+    await queueSet.close();
+    throw err;
+  }
+  const events = new EventPublisher(queueSet.queues.webhook, logger);
+  const sessions = new SessionManager({ config, logger, redis, driver, publisher: events });
   const deps: ServerDeps = {
     config: config as ServerDeps['config'],
     logger,
     redis,
     queues: queueSet.queues,
-    routers: [webhooksRouter],
-    internalRouters: [],
+    routers: [webhooksRouter, instancesRouter, instanceMediaRouter],
+    internalRouters: [internalRouter],
+    sessions,
+    events,
+    healthExtra: () => ({ driver: driver.name, sessions: sessions.counts() }),
   };
   const app = createServerApp(deps);
   let server: Server;
@@ -42,13 +67,23 @@ export async function startServer(config: Config, logger: Logger): Promise<Start
   logger.info('listening', { port: config.SERVER_PORT, host: config.HOST });
   await waitForRedis(redis, logger);
   await checkRedisDurability(redis, logger);
+  // Restores run in the background: ready means listening with Redis; sessions come back staggered.
+  const restored = sessions.restoreAll().catch((err: Error) => {
+    logger.error('restoring instances failed', { error: err.message });
+    return undefined;
+  });
   signalReady(logger);
   return {
     app,
     server,
     deps,
+    sessions,
+    events,
+    restored,
     async close() {
       await closeServer(server);
+      // Sockets close (credentials kept) and their last events reach the queue before it closes.
+      await sessions.endAll();
       await queueSet.close();
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -1,0 +1,119 @@
+import { Router, Request } from 'express';
+import QRCode from 'qrcode';
+import { z } from 'zod';
+import type { ServerDeps } from '../server-app';
+import { parseInput } from '../validate';
+import { AppError } from '../../shared/errors';
+import { normalizePhone } from '../../whatsapp/phone';
+import { httpUrlSchema } from '../../whatsapp/content-schema';
+import { assertInstanceId, InstanceView, SessionManager } from '../../whatsapp/session-manager';
+
+// Edge functions send null or "" for "not given"; both mean absent.
+const absent = (v: unknown) => (v === null || v === '' ? undefined : v);
+const phoneField = z.preprocess(absent, z.union([z.string().max(40), z.number()]).transform(String).optional());
+const idField = z.preprocess(absent, z.string().max(200).optional());
+
+/** Accepts the body of whatsapp_instance_manager / whatsapp_instance_delete: instanceId or instanceName. */
+const createBody = z.object({
+  instanceId: idField,
+  instanceName: idField,
+  phone: phoneField,
+  pairingPhone: phoneField,
+  webhookUrl: z.preprocess(absent, httpUrlSchema.optional()),
+});
+const deleteBody = z.object({ instanceId: idField, instanceName: idField });
+const qrQuery = z.object({ format: z.enum(['json', 'png']).default('json') });
+
+/** The instance id of a legacy-or-current body; 400 when it is missing or not a valid id. */
+export function bodyInstanceId(body: { instanceId?: string; instanceName?: string }): string {
+  const id = body.instanceId ?? body.instanceName;
+  if (!id) throw new AppError('validation_failed', 'instanceId is required', { fields: [{ field: 'instanceId', message: 'required' }] });
+  assertInstanceId(id);
+  return id;
+}
+
+export function requireSessions(deps: ServerDeps): SessionManager {
+  if (!deps.sessions) throw new AppError('internal', 'session manager is not wired');
+  return deps.sessions;
+}
+
+/** The :id path parameter, checked against INSTANCE_ID_RE (400). */
+export function paramInstanceId(req: Request): string {
+  const id = String(req.params.id);
+  assertInstanceId(id);
+  return id;
+}
+
+/** What the API shows of an instance (no internal fields beyond the registry's). */
+export function instanceJson(view: InstanceView): Record<string, unknown> {
+  return { ...view, connected: view.status === 'connected' };
+}
+
+/**
+ * Instances (behind the API key):
+ *   POST /instance/create {instanceId, phone?|pairingPhone?, webhookUrl?}  201; 409 when it exists
+ *   POST /instance/delete {instanceId}                                     logs out, deletes auth state
+ *   GET  /instance/:id/status     GET /instance/:id/qr[?format=png]     POST /instance/:id/restart
+ *   GET  /instances
+ */
+export function instancesRouter(deps: ServerDeps): Router {
+  const router = Router();
+  const sessions = () => requireSessions(deps);
+
+  router.post('/instance/create', async (req, res) => {
+    const body = parseInput(createBody, req.body ?? {});
+    const instanceId = bodyInstanceId(body);
+    const rawPhone = body.pairingPhone ?? body.phone;
+    const pairingPhone = rawPhone === undefined ? undefined : normalizePhone(rawPhone);
+    if (rawPhone !== undefined && !pairingPhone) {
+      throw new AppError('validation_failed', `phone: not a phone number (country code first, 8 to 15 digits): ${rawPhone}`, {
+        fields: [{ field: 'phone', message: 'not a phone number' }],
+      });
+    }
+    const view = await sessions().create({ instanceId, pairingPhone, webhookUrl: body.webhookUrl });
+    res.status(201).json({
+      success: true,
+      instanceId,
+      status: view.status,
+      qr: view.qr ?? null,
+      pairingCode: view.pairingCode ?? null,
+      instance: instanceJson(view),
+    });
+  });
+
+  router.post('/instance/delete', async (req, res) => {
+    const instanceId = bodyInstanceId(parseInput(deleteBody, req.body ?? {}));
+    await sessions().delete(instanceId);
+    res.json({ success: true, instanceId, deleted: true });
+  });
+
+  router.get('/instances', async (_req, res) => {
+    const instances = await sessions().list();
+    res.json({ success: true, count: instances.length, instances: instances.map(instanceJson) });
+  });
+
+  router.get('/instance/:id/status', async (req, res) => {
+    const view = await sessions().status(paramInstanceId(req));
+    res.json({ success: true, instanceId: view.instanceId, status: view.status, connected: view.status === 'connected', instance: instanceJson(view) });
+  });
+
+  router.get('/instance/:id/qr', async (req, res) => {
+    const instanceId = paramInstanceId(req);
+    const { format } = parseInput(qrQuery, req.query);
+    const view = await sessions().status(instanceId);
+    if (format === 'png') {
+      if (!view.qr) throw new AppError('not_found', `instance ${instanceId} has no QR code now (status ${view.status})`, { status: view.status });
+      const png = await QRCode.toBuffer(view.qr, { type: 'png', width: 320, margin: 2, errorCorrectionLevel: 'L' });
+      res.set('Cache-Control', 'no-store').type('image/png').send(png);
+      return;
+    }
+    res.set('Cache-Control', 'no-store').json({ success: true, instanceId, status: view.status, qr: view.qr ?? null, pairingCode: view.pairingCode ?? null });
+  });
+
+  router.post('/instance/:id/restart', async (req, res) => {
+    const view = await sessions().restart(paramInstanceId(req));
+    res.json({ success: true, instanceId: view.instanceId, status: view.status, qr: view.qr ?? null, pairingCode: view.pairingCode ?? null, instance: instanceJson(view) });
+  });
+
+  return router;
+}
