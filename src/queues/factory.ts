@@ -58,9 +58,10 @@ export function createQueues(config: Config, logger: Logger): QueueSet {
       settings: {
         backoffStrategies: { smart: smartBackoff },
         // A crashed worker's active jobs go back to wait after the lock expires; many stalls are
-        // allowed so a crash loop never turns an accepted job into a failed one.
-        lockDuration: 30_000,
-        stalledInterval: 15_000,
+        // allowed so a crash loop never turns an accepted job into a failed one. A long-running job
+        // (a campaign) is taken over by another worker within lock + stalled interval of a crash.
+        lockDuration: config.QUEUE_LOCK_DURATION_MS,
+        stalledInterval: config.QUEUE_STALLED_INTERVAL_MS,
         maxStalledCount: 100,
       },
     });

@@ -53,6 +53,10 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
   SHUTDOWN_TIMEOUT_MS: int(20000, 100),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'like 1mb or 512kb').default('1mb'),
+  /** Bull job lock: a killed worker's active jobs are taken over once it expires (renewed every half) */
+  QUEUE_LOCK_DURATION_MS: int(30000, 1000),
+  /** how often a worker looks for jobs whose lock expired (stalled) and moves them back to wait */
+  QUEUE_STALLED_INTERVAL_MS: int(15000, 500),
 
   WHATSAPP_DRIVER: z.enum(['baileys', 'sandbox']).default('baileys'),
   SANDBOX_LATENCY_MS: int(50),
