@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { validate as validateCron } from 'node-cron';
 
 /**
  * All configuration is read from the environment once, at start, through this module.
@@ -24,6 +25,14 @@ const url = (protocols: string[]) =>
         return false;
       }
     }, `must be a URL (${protocols.join(' or ')})`);
+const cron = (def: string) =>
+  z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .default(def)
+      .refine((v) => v === 'off' || validateCron(v), 'must be a cron expression like "*/5 * * * *", or off'),
+  );
 const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), url(['http:', 'https:']).optional());
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 const secret = z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'must be at least 16 characters').optional());
@@ -118,6 +127,8 @@ export const configSchema = z.object({
   /** typing simulation: composing time per character of text, and its cap */
   TYPING_MS_PER_CHAR: int(40),
   TYPING_MAX_MS: int(4000),
+  /** longest a single message waits in the worker for its pacing slot; further ahead, the job is delayed instead */
+  PACING_MAX_WAIT_MS: int(30000),
   /** DNS deadline when checking that a mediaUrl is public */
   MEDIA_URL_DNS_TIMEOUT_MS: int(2000, 1),
 
@@ -134,6 +145,21 @@ export const configSchema = z.object({
   BROADCAST_CONCURRENCY: int(10, 1),
   /** tries per recipient on transient send errors before the recipient is marked failed */
   BROADCAST_RECIPIENT_ATTEMPTS: int(3, 1),
+
+  /** Bull Board (/admin/queues) basic auth: this user with API_KEY or ADMIN_PASSWORD as the password */
+  ADMIN_USER: z.string().min(1).default('admin'),
+  ADMIN_PASSWORD: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(8, 'must be at least 8 characters').optional()),
+  /** serve whatsapp-server's GET /metrics without the API key (workers' ports are loopback-only and open) */
+  METRICS_PUBLIC: bool(false),
+  /** refresh interval of the custom metrics shown by `pm2 monit` */
+  PM2_METRICS_INTERVAL_MS: int(5000, 500),
+  /** maintenance schedules (cron syntax, server time, 'off' disables); whatsapp-server enqueues, webhook-worker works */
+  CRON_CLEAN: cron('23 * * * *'),
+  CRON_EXPIRE: cron('43 3 * * *'),
+  CRON_TRIM_DEAD_LETTERS: cron('*/15 * * * *'),
+  CRON_HEARTBEAT: cron('*/5 * * * *'),
+  /** completed and failed jobs older than this many days are removed (empty: MESSAGE_RETENTION_DAYS) */
+  JOB_RETENTION_DAYS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().min(0.001).optional()),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -147,7 +173,9 @@ export class ConfigError extends Error {
 
 /** Parses the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = configSchema.safeParse(env);
+  // `VAR=` in .env means "use the default", as .env.example writes it.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(given);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = String(issue.path[0] ?? 'environment');

@@ -48,7 +48,9 @@ describe('config', () => {
   });
 
   it('treats empty strings as unset', () => {
-    const c = loadConfig({ REDIS_URL: undefined as unknown as string, SUPABASE_FUNCTIONS_URL: '', API_KEY: '', WA_VERSION: '' });
+    const c = loadConfig({ REDIS_URL: '', SERVER_PORT: '', SUPABASE_FUNCTIONS_URL: '', API_KEY: '', WA_VERSION: '' });
+    expect(c.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(c.SERVER_PORT).toBe(3001);
     expect(c.SUPABASE_FUNCTIONS_URL).toBeUndefined();
     expect(c.API_KEY).toBeUndefined();
   });
