@@ -39,7 +39,11 @@ export class SessionEvents {
       }
     }
     // The publisher logs enqueue failures itself; here they only must not become unhandled.
-    this.track(this.publisher.publishAndWait(event).catch(() => undefined));
+    try {
+      this.track(this.publisher.publishAndWait(event).catch(() => undefined));
+    } catch (err) {
+      this.logger.error('could not publish event', { type: event.type, instanceId: event.instanceId, error: (err as Error).message });
+    }
     return event;
   }
 
