@@ -23,6 +23,8 @@ export interface SendLogEntry {
   contentType: SendContent['type'];
   time: string;
   at: number;
+  /** text, or the caption of media: lets tests check what a recipient got (templates) */
+  text?: string;
 }
 
 /** What a sandbox session needs from its driver (Redis marker, send log). */
@@ -96,7 +98,8 @@ export class SandboxSession implements WhatsAppSession {
     if (Math.random() < this.ctx.config.SANDBOX_FAILURE_RATE) throw new AppError('transient', 'sandbox: simulated send failure');
     const at = Date.now();
     const canonical = recipient.kind === 'user' ? recipient.phone : recipient.jid;
-    await this.ctx.logSend({ instanceId: this.instanceId, to: canonical, messageId, contentType: content.type, time: new Date(at).toISOString(), at });
+    const text = content.type === 'text' ? content.text : 'caption' in content ? content.caption : undefined;
+    await this.ctx.logSend({ instanceId: this.instanceId, to: canonical, messageId, contentType: content.type, time: new Date(at).toISOString(), at, ...(text === undefined ? {} : { text }) });
     this.scheduleReceipts(messageId, recipient.jid);
     return { waMessageId: messageId, jid: recipient.jid, timestamp: at };
   }
