@@ -19,6 +19,10 @@ export interface MessageJobData {
   createdAt: number;
   /** times the instance was found not connected (waits, not failures) */
   notConnectedWaits?: number;
+  /** times the instance's circuit was open (waits, not failures) */
+  circuitWaits?: number;
+  /** times the instance's pacing budget was booked too far ahead (waits, not failures) */
+  pacedWaits?: number;
 }
 
 /** One event for the CRM; jobId = event id, stable across retries (webhook-id header). */

@@ -10,6 +10,10 @@ import { webhooksRouter } from '../../http/routes/webhooks';
 import { instancesRouter } from '../../http/routes/instances';
 import { instanceMediaRouter } from '../../http/routes/instance-media';
 import { internalRouter } from '../../http/routes/internal';
+import { messagesRouter } from '../../http/routes/messages';
+import { messageStatusObserver } from '../../messages/receipts';
+import { StatusStore } from '../../messages/status-store';
+import { redisKeys } from '../../shared/keys';
 import { EventPublisher } from '../../queues/publisher';
 import { createDriver } from '../../whatsapp/driver-factory';
 import { SessionManager } from '../../whatsapp/session-manager';
@@ -43,13 +47,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Start
     throw err;
   }
   const events = new EventPublisher(queueSet.queues.webhook, logger);
+  // receipts move message statuses (sent/delivered/read) before the event goes to the CRM
+  events.observe(messageStatusObserver(new StatusStore(redis, redisKeys(config.QUEUE_PREFIX), config.MESSAGE_RETENTION_DAYS)));
   const sessions = new SessionManager({ config, logger, redis, driver, publisher: events });
   const deps: ServerDeps = {
     config: config as ServerDeps['config'],
     logger,
     redis,
     queues: queueSet.queues,
-    routers: [webhooksRouter, instancesRouter, instanceMediaRouter],
+    routers: [webhooksRouter, instancesRouter, instanceMediaRouter, messagesRouter],
     internalRouters: [internalRouter],
     sessions,
     events,

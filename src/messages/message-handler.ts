@@ -1,0 +1,96 @@
+import type { Config } from '../shared/config';
+import type { Logger } from '../shared/logger';
+import { AppError, isAppError } from '../shared/errors';
+import { backoffDelay, MessageJobData } from '../queues/contract';
+import type { AppJob, JobHandler } from '../queues/factory';
+import type { EventPublisher } from '../queues/publisher';
+import { isPaced } from '../pacing/pacer';
+import { MAX_PACED_WAITS } from './job-options';
+import type { SendPipeline } from './send-pipeline';
+
+export interface MessageHandlerDeps {
+  config: Pick<Config, 'MESSAGE_ATTEMPTS' | 'MESSAGE_BACKOFF_MS' | 'NOT_CONNECTED_RETRIES' | 'NOT_CONNECTED_DELAY_MS' | 'CIRCUIT_MAX_WAITS' | 'PACING_MAX_WAIT_MS'>;
+  pipeline: SendPipeline;
+  events: Pick<EventPublisher, 'publishAndWait'>;
+  logger: Logger;
+}
+
+type WaitKind = 'notConnectedWaits' | 'circuitWaits' | 'pacedWaits';
+
+/**
+ * message-worker's job: one message through the send pipeline. Waits (instance not connected,
+ * circuit open, pacing booked ahead) delay the job without counting as failures, each up to its
+ * own cap; transient failures retry with exponential backoff up to MESSAGE_ATTEMPTS; invalid
+ * recipient, invalid content and unknown instance fail at once. Each final outcome updates the
+ * status and becomes one 'message.sent' or 'message.failed' event (stable event ids, so a retried
+ * job never reports twice).
+ */
+export function messageJobHandler(deps: MessageHandlerDeps): JobHandler<'message'> {
+  const { config, pipeline, events } = deps;
+  const policy = { baseMs: config.MESSAGE_BACKOFF_MS, maxMs: 5 * 60_000 };
+  return async (job) => {
+    const d = job.data;
+    const waits = (d.notConnectedWaits ?? 0) + (d.circuitWaits ?? 0) + (d.pacedWaits ?? 0);
+    // circuit and pacing waits never reach WhatsApp; not-connected ones did try
+    const attempt = job.attemptsMade + 1 - (d.circuitWaits ?? 0) - (d.pacedWaits ?? 0);
+    const failures = job.attemptsMade - waits;
+    try {
+      const r = await pipeline.send({
+        instanceId: d.instanceId,
+        to: d.to,
+        content: d.content,
+        messageId: d.messageId,
+        priority: 'single',
+        maxWaitMs: config.PACING_MAX_WAIT_MS,
+        attempt,
+        queuedAt: d.createdAt,
+      });
+      await events.publishAndWait({
+        id: `${d.messageId}-sent`,
+        type: 'message.sent',
+        instanceId: d.instanceId,
+        data: { messageId: d.messageId, to: d.to, jid: r.jid, waMessageId: r.waMessageId, type: d.content.type, attempts: attempt, sentAt: new Date().toISOString() },
+      });
+      return { waMessageId: r.waMessageId };
+    } catch (err) {
+      const e = isAppError(err) ? err : new AppError('transient', (err as Error).message);
+      const lastBullAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (!lastBullAttempt) {
+        if (e.code === 'circuit_open' && (d.circuitWaits ?? 0) < config.CIRCUIT_MAX_WAITS) throw await wait(job, 'circuitWaits', e);
+        if (isPaced(e) && (d.pacedWaits ?? 0) < MAX_PACED_WAITS) throw await wait(job, 'pacedWaits', e);
+        if (e.code === 'instance_not_connected' && (d.notConnectedWaits ?? 0) < config.NOT_CONNECTED_RETRIES) {
+          throw await wait(job, 'notConnectedWaits', withRetryAfter(e, config.NOT_CONNECTED_DELAY_MS));
+        }
+        const waitCode = e.code === 'circuit_open' || e.code === 'instance_not_connected' || isPaced(e);
+        if (e.retryable && !waitCode && failures + 1 < config.MESSAGE_ATTEMPTS) {
+          const retryAfter = (e as { retryAfterMs?: number }).retryAfterMs;
+          throw withRetryAfter(e, retryAfter ?? backoffDelay(failures + 1, policy));
+        }
+      }
+      await fail(d, e, attempt);
+      throw new AppError(e.code, e.message, e.details, { retryable: false });
+    }
+  };
+
+  async function fail(d: MessageJobData, e: AppError, attempt: number): Promise<void> {
+    const error = { code: e.code, message: e.message };
+    await pipeline.statuses.apply(d.messageId, 'failed', { error: JSON.stringify(error), instanceId: d.instanceId, to: d.to, type: d.content.type, attempts: attempt });
+    await events.publishAndWait({
+      id: `${d.messageId}-failed`,
+      type: 'message.failed',
+      instanceId: d.instanceId,
+      data: { messageId: d.messageId, to: d.to, type: d.content.type, error, attempts: attempt, failedAt: new Date().toISOString() },
+    });
+    deps.logger.warn('message failed', { messageId: d.messageId, instanceId: d.instanceId, code: e.code, error: e.message, attempts: attempt });
+  }
+}
+
+/** Counts a wait in job data (not a failure) and returns the error that delays the job. */
+async function wait(job: AppJob<'message'>, kind: WaitKind, e: AppError): Promise<AppError> {
+  await job.update({ ...job.data, [kind]: (job.data[kind] ?? 0) + 1 });
+  return e;
+}
+
+function withRetryAfter(e: AppError, ms: number): AppError {
+  return Object.assign(e, { retryAfterMs: Math.max(1, Math.round(ms)) });
+}

@@ -1,0 +1,167 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../shared/config';
+import { internalApiUrl } from '../shared/config';
+import type { Logger } from '../shared/logger';
+import { redisKeys } from '../shared/keys';
+import { AppError, isAppError } from '../shared/errors';
+import type { WaEventInput } from '../queues/events';
+import { InternalClient, InternalSendResult } from '../whatsapp/internal-client';
+import type { InstanceSettings, SendContent } from '../whatsapp/types';
+import { Pacer, PacePriority } from '../pacing/pacer';
+import { CircuitBreaker, countsAsInstanceFailure } from '../pacing/circuit-breaker';
+import { StatusStore } from './status-store';
+import { typingDelayMs, TypingOptions } from './typing';
+
+export interface SendRequest {
+  instanceId: string;
+  to: string;
+  content: SendContent;
+  /** our id = the WhatsApp message id; a retry with the same id never sends twice */
+  messageId: string;
+  priority: PacePriority;
+  /** caller's minimum gap (a campaign's rateLimitMs) */
+  minGapMs?: number;
+  /** longest wait for the pacing slot before AppError rate_limited (paced); default: wait */
+  maxWaitMs?: number;
+  /** write the status record (sending, sent, lastError); default true */
+  track?: boolean;
+  /** number of this send attempt, shown in the status record */
+  attempt?: number;
+  /** when the message was accepted (ms), for the status record */
+  queuedAt?: number;
+  /** extra status fields (campaignId) */
+  fields?: Record<string, string | number | undefined>;
+}
+
+export interface SendOutcome extends InternalSendResult {
+  /** ms spent waiting for the pacing slot */
+  waitedMs: number;
+}
+
+export interface SendPipelineParts {
+  client: InternalClient;
+  pacer: Pacer;
+  breaker: CircuitBreaker;
+  statuses: StatusStore;
+  typing: TypingOptions;
+  logger: Logger;
+}
+
+/**
+ * The one send path of message-worker and broadcast-worker:
+ * circuit check -> pacing slot -> optional typing -> internal send -> outcome recorded
+ * (circuit breaker, status store). Returns the WhatsApp result or throws a classified AppError:
+ * circuit_open / rate_limited+paced carry retryAfterMs and are waits, not failures; retryable
+ * errors may be tried again with the same messageId; the rest are final. Finality (message.failed)
+ * is the caller's decision: only it knows how many attempts are left.
+ */
+export class SendPipeline {
+  constructor(private readonly parts: SendPipelineParts) {}
+
+  get pacer(): Pacer {
+    return this.parts.pacer;
+  }
+
+  get breaker(): CircuitBreaker {
+    return this.parts.breaker;
+  }
+
+  get statuses(): StatusStore {
+    return this.parts.statuses;
+  }
+
+  async send(req: SendRequest): Promise<SendOutcome> {
+    const { breaker, pacer, client, statuses } = this.parts;
+    const track = req.track !== false;
+    const [circuit] = await Promise.all([
+      breaker.assertClosed(req.instanceId),
+      track
+        ? statuses.apply(req.messageId, 'sending', {
+            instanceId: req.instanceId,
+            to: req.to,
+            type: req.content.type,
+            attempts: req.attempt,
+            queuedAt: req.queuedAt ? new Date(req.queuedAt).toISOString() : undefined,
+            ...req.fields,
+          })
+        : undefined,
+    ]);
+    const lease = await pacer.acquire(req.instanceId, { priority: req.priority, minGapMs: req.minGapMs, maxWaitMs: req.maxWaitMs });
+    let result: InternalSendResult;
+    try {
+      await this.type(req);
+      result = await client.send({ instanceId: req.instanceId, to: req.to, content: req.content, messageId: req.messageId });
+    } catch (err) {
+      const e = isAppError(err) ? err : new AppError('transient', (err as Error).message);
+      if (countsAsInstanceFailure(e)) await breaker.recordFailure(req.instanceId, `${e.code}: ${e.message}`).catch((x: Error) => this.warn('circuit update failed', req, x));
+      if (track) {
+        await statuses.apply(req.messageId, 'sending', { lastError: JSON.stringify({ code: e.code, message: e.message }) }).catch((x: Error) => this.warn('status update failed', req, x));
+      }
+      throw e;
+    } finally {
+      await lease.release().catch((x: Error) => this.warn('pacing release failed', req, x));
+    }
+    await Promise.all([
+      breaker.recordSuccess(req.instanceId, circuit.failures),
+      track ? statuses.apply(req.messageId, 'sent', { waMessageId: result.waMessageId, jid: result.jid, attempts: req.attempt }) : undefined,
+    ]);
+    return { ...result, waitedMs: lease.waitedMs };
+  }
+
+  /** Typing simulation: "composing" for a time that grows with the text, then the send. */
+  private async type(req: SendRequest): Promise<void> {
+    const ms = await typingDelayMs(req.content, this.parts.typing, req.instanceId);
+    if (ms <= 0) return;
+    try {
+      await this.parts.client.presence(req.instanceId, req.to, 'composing');
+    } catch (err) {
+      // best effort: a failed presence never blocks the message
+      this.parts.logger.debug('presence failed', { instanceId: req.instanceId, error: (err as Error).message });
+      return;
+    }
+    await new Promise((r) => setTimeout(r, ms));
+  }
+
+  private warn(what: string, req: SendRequest, err: Error): void {
+    this.parts.logger.warn(what, { instanceId: req.instanceId, messageId: req.messageId, error: err.message });
+  }
+}
+
+export interface SendPipelineDeps {
+  config: Config;
+  logger: Logger;
+  /** fail-fast command connection of the process */
+  redis: Redis;
+  /** where 'instance.circuit' events go (EventPublisher.publish) */
+  publish: (event: WaEventInput) => unknown;
+  /** per-instance settings (InstanceCache.settings) */
+  settings: (instanceId: string) => Promise<InstanceSettings | undefined>;
+  /** keep-alive sockets to whatsapp-server (the worker's concurrency is enough) */
+  maxSockets?: number;
+}
+
+/** Builds the pipeline and its parts from config; close() frees sockets and timers. */
+export function createSendPipeline(deps: SendPipelineDeps): { pipeline: SendPipeline; close(): void } {
+  const { config, logger, redis } = deps;
+  const keys = redisKeys(config.QUEUE_PREFIX);
+  if (!config.INTERNAL_TOKEN) throw new AppError('internal', 'INTERNAL_TOKEN is required to send');
+  const client = new InternalClient({ baseUrl: internalApiUrl(config), token: config.INTERNAL_TOKEN, sendTimeoutMs: config.INTERNAL_SEND_TIMEOUT_MS, maxSockets: deps.maxSockets });
+  const typing: TypingOptions = { enabled: config.TYPING_SIMULATION, msPerChar: config.TYPING_MS_PER_CHAR, maxMs: config.TYPING_MAX_MS, settings: deps.settings };
+  const pacer = new Pacer(redis, keys, {
+    minGapMs: config.PACING_MIN_GAP_MS,
+    jitterMs: config.PACING_JITTER_MS,
+    leaseMs: config.INTERNAL_SEND_TIMEOUT_MS + config.TYPING_MAX_MS + 5000,
+    dailyCap: config.BROADCAST_DAILY_CAP,
+    settings: deps.settings,
+  });
+  const breaker = new CircuitBreaker(redis, keys, { threshold: config.CIRCUIT_FAILURE_THRESHOLD, pauseMs: config.CIRCUIT_PAUSE_MS, publish: deps.publish, logger });
+  const statuses = new StatusStore(redis, keys, config.MESSAGE_RETENTION_DAYS);
+  const pipeline = new SendPipeline({ client, pacer, breaker, statuses, typing, logger });
+  return {
+    pipeline,
+    close() {
+      breaker.close();
+      client.close();
+    },
+  };
+}
