@@ -1,0 +1,219 @@
+// One client WebSocket on the stand-in: Noise handshake, then binary nodes both ways.
+// Tests drive it through the methods below; every node the client sends is kept in `received`.
+import { EventEmitter } from 'node:events';
+import { binaryNodeToString, decodeBinaryNode, encodeBinaryNode, Curve, proto } from '@whiskeysockets/baileys';
+import { frame, makeCertChain, makeServerNoise } from './noise.mjs';
+import { answerIq } from './responder.mjs';
+import { pairSuccessNode } from './pairing.mjs';
+import { plainMessageNode, receiptNode } from './stanzas.mjs';
+
+const debug = !!process.env.FAKE_WA_DEBUG;
+const now = () => String(Math.floor(Date.now() / 1000));
+
+export class FakeWaConnection extends EventEmitter {
+  /** @param {import('./server.mjs').FakeWaServer} server */
+  constructor(server, ws, index) {
+    super();
+    this.server = server;
+    this.ws = ws;
+    this.index = index;
+    this.received = [];
+    this.kind = undefined; // 'register' (no creds: QR flow) or 'login' (paired creds)
+    this.payload = undefined; // the decoded ClientPayload
+    this.silent = false;
+    this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
+    this.isClosed = false;
+    ws.once('close', () => (this.isClosed = true));
+    this.noise = makeServerNoise();
+    this.ephemeral = Curve.generateKeyPair();
+    this.static = Curve.generateKeyPair();
+    this.stage = 0;
+    this.inBuf = Buffer.alloc(0);
+    this.gotIntro = false;
+    let tail = Promise.resolve();
+    // frames are processed strictly in order (the handshake steps await)
+    ws.on('message', (data) => {
+      tail = tail.then(() => this.onData(Buffer.from(data))).catch((err) => this.emit('error', err));
+    });
+  }
+
+  /** 'username:device' of a login connection, e.g. '5511999990000:3'. */
+  get device() {
+    return this.payload?.username ? `${this.payload.username}:${this.payload.device ?? 0}` : undefined;
+  }
+
+  async onData(data) {
+    this.inBuf = Buffer.concat([this.inBuf, data]);
+    if (!this.gotIntro) {
+      if (this.inBuf.length < 4) return;
+      this.noise.auth(this.inBuf.subarray(0, 4)); // 'WA' 6 3, hashed by the client too
+      this.inBuf = this.inBuf.subarray(4);
+      this.gotIntro = true;
+    }
+    while (this.inBuf.length >= 3) {
+      const size = (this.inBuf[0] << 16) | this.inBuf.readUInt16BE(1);
+      if (this.inBuf.length < size + 3) return;
+      const body = this.inBuf.subarray(3, size + 3);
+      this.inBuf = this.inBuf.subarray(size + 3);
+      if (this.stage === 0) await this.onHello(body);
+      else if (this.stage === 1) await this.onFinish(body);
+      else await this.onNode(await decodeBinaryNode(this.noise.open(body)));
+    }
+  }
+
+  async onHello(body) {
+    const clientEph = proto.HandshakeMessage.decode(body).clientHello.ephemeral;
+    this.clientEphemeral = clientEph;
+    const ns = this.noise;
+    ns.auth(clientEph);
+    ns.auth(this.ephemeral.public);
+    await ns.mix(Curve.sharedKey(this.ephemeral.private, clientEph));
+    const staticEnc = ns.enc(this.static.public);
+    await ns.mix(Curve.sharedKey(this.static.private, clientEph));
+    const payload = ns.enc(makeCertChain(this.server.rootKey, this.static.public));
+    const hello = { serverHello: { ephemeral: this.ephemeral.public, static: staticEnc, payload } };
+    this.ws.send(frame(proto.HandshakeMessage.encode(hello).finish()));
+    this.stage = 1;
+  }
+
+  async onFinish(body) {
+    const { clientFinish } = proto.HandshakeMessage.decode(body);
+    const ns = this.noise;
+    this.noiseKey = ns.dec(clientFinish.static); // the client's long-lived noise key
+    await ns.mix(Curve.sharedKey(this.ephemeral.private, this.noiseKey));
+    this.payload = proto.ClientPayload.decode(ns.dec(clientFinish.payload));
+    await ns.finish();
+    this.stage = 2;
+    this.kind = this.payload.devicePairingData ? 'register' : 'login';
+    this.server.onHandshake(this);
+  }
+
+  async onNode(node) {
+    if (debug) console.log(`[fake-wa #${this.index}] <- ${binaryNodeToString(node)}`);
+    this.received.push(node);
+    this.lastReceivedAt = Date.now();
+    this.emit('node', node);
+    if (this.silent) return;
+    if (node.tag === 'iq') {
+      const reply = answerIq(this, node);
+      if (reply) this.send(reply);
+    } else if (node.tag === 'message') {
+      this.server.captureOutgoing(this, node);
+      this.send({ tag: 'ack', attrs: { class: 'message', id: node.attrs.id, from: node.attrs.to, t: now() } });
+    }
+  }
+
+  /** Sends one binary node to the client (dropped once the socket is closed). */
+  send(node) {
+    if (this.isClosed || this.ws.readyState !== 1) return;
+    if (debug) console.log(`[fake-wa #${this.index}] -> ${binaryNodeToString(node)}`);
+    this.ws.send(frame(this.noise.seal(encodeBinaryNode(node))));
+  }
+
+  /** First node the client sent (or will send) that matches. */
+  waitFor(pred, timeoutMs = 5000) {
+    const found = this.received.find(pred);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const onNode = (n) => {
+        if (!pred(n)) return;
+        cleanup();
+        resolve(n);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`fake-wa: no matching node from client #${this.index} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.off('node', onNode);
+      };
+      this.on('node', onNode);
+    });
+  }
+
+  /**
+   * Resolves once the client has sent nothing for quietMs. Close a connection only when settled:
+   * Baileys leaves queries that were in flight at a close waiting for defaultQueryTimeoutMs (60 s).
+   */
+  async settle(quietMs = 150, timeoutMs = 5000) {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      const idle = Date.now() - (this.lastReceivedAt ?? 0);
+      if (idle >= quietMs) return;
+      await new Promise((r) => setTimeout(r, quietMs - idle));
+    }
+    throw new Error(`fake-wa: client #${this.index} did not settle within ${timeoutMs} ms`);
+  }
+
+  // ---- pairing and login -------------------------------------------------------------------
+
+  /** <pair-device> with QR refs: Baileys emits one connection.update { qr } per ref. */
+  sendQrRefs(refs = ['REF1', 'REF2', 'REF3', 'REF4', 'REF5', 'REF6']) {
+    const content = refs.map((r) => ({ tag: 'ref', attrs: {}, content: Buffer.from(r) }));
+    this.send({ tag: 'iq', attrs: { from: 's.whatsapp.net', type: 'set', id: `pair-${this.index}`, xmlns: 'md' }, content: [{ tag: 'pair-device', attrs: {}, content }] });
+  }
+
+  /**
+   * Plays the phone scanning `qr`: pair-success with a signed device identity, waits for the
+   * client's pair-device-sign, then (restart: true) stream:error 515 as WhatsApp does.
+   * phone: digits; device: companion device number; lid: the account's LID user (digits).
+   */
+  async scanQr(qr, { phone = this.server.phone, device = 1, lid, restart = true, platform } = {}) {
+    lid = lid ?? this.server.lidFor(`${phone}@s.whatsapp.net`).split('@')[0];
+    const jid = `${phone}:${device}@s.whatsapp.net`;
+    const id = `pair-success-${this.index}`;
+    this.server.registerDevice(phone, device, lid);
+    this.send(pairSuccessNode(qr, { id, jid, lid: `${lid}:${device}@lid`, platform }));
+    const sign = await this.waitFor((n) => n.tag === 'iq' && n.attrs.id === id);
+    if (restart) this.streamError(515);
+    return sign;
+  }
+
+  /** <success> (login accepted) then <ib><offline count=0/> (nothing queued). */
+  loginSuccess({ offline = true } = {}) {
+    const lid = this.server.lidOfDevice(this.payload);
+    this.send({ tag: 'success', attrs: { t: now(), props: '1', abprops: '1', location: 'fake', ...(lid ? { lid } : {}) } });
+    if (offline) this.send({ tag: 'ib', attrs: {}, content: [{ tag: 'offline', attrs: { count: '0' } }] });
+    this.loggedIn = true;
+  }
+
+  // ---- traffic ---------------------------------------------------------------------------------
+
+  /** An incoming 1:1 message (plaintext, no Signal). See stanzas.mjs for the options. */
+  pushMessage(opts) {
+    const node = plainMessageNode(this.server, opts);
+    this.send(node);
+    return node.attrs.id;
+  }
+
+  /** Delivery (type undefined) or 'read' / 'played' receipt for a message the client sent. */
+  sendReceipt(id, { type, from } = {}) {
+    const out = this.server.outgoing.find((o) => o.id === id);
+    this.send(receiptNode({ id, type, from: from ?? out?.to }));
+  }
+
+  // ---- endings -----------------------------------------------------------------------------
+
+  /** 515 restart, 440 replaced, 401 logged out, 405 version refused, 403/500/503 and others. */
+  closeWith(code) {
+    if (code === 440) this.send({ tag: 'stream:error', attrs: {}, content: [{ tag: 'conflict', attrs: { type: 'replaced' } }] });
+    else if (code === 401 || code === 403 || code === 405) this.send({ tag: 'failure', attrs: { reason: String(code), location: 'fake' } });
+    else this.streamError(code);
+    setTimeout(() => this.drop(), 200).unref();
+  }
+
+  streamError(code) {
+    this.send({ tag: 'stream:error', attrs: { code: String(code) } });
+  }
+
+  /** Stops answering anything (pings included): Baileys ends with 408 after its keep-alive window. */
+  goSilent() {
+    this.silent = true;
+  }
+
+  /** Closes the TCP connection without a word (client sees 428). */
+  drop() {
+    if (!this.isClosed) this.ws.terminate();
+  }
+}

@@ -1,0 +1,136 @@
+// Types of the WhatsApp Web stand-in for TypeScript tests (the code is plain ESM, index.mjs).
+import { EventEmitter } from 'node:events';
+
+/** A binary node as Baileys encodes it (WABinary BinaryNode). */
+export interface FakeNode {
+  tag: string;
+  attrs: Record<string, string>;
+  content?: FakeNode[] | string | Uint8Array;
+}
+
+export interface KeyPair {
+  public: Uint8Array;
+  private: Uint8Array;
+}
+
+export interface OutgoingMessage {
+  /** stanza `to`: the chat the client sent to */
+  to: string;
+  /** stanza `id`: the WhatsApp message id */
+  id: string;
+  /** stanza `type`: text, media, reaction… */
+  type: string;
+  node: FakeNode;
+  /** index of the connection it came on */
+  connection: number;
+}
+
+export interface ImageOptions {
+  caption?: string;
+  mimetype?: string;
+  width?: number;
+  height?: number;
+  bytes?: Buffer;
+}
+
+export interface PushMessageOptions {
+  /** sender phone: digits or PN jid */
+  from: string;
+  /** sender LID user or jid; default: the server's mapping for `from`; null: no LID attribute */
+  lid?: string | null;
+  /** 'pn' (default): from = PN jid + sender_lid; 'lid': from = LID jid + sender_pn */
+  via?: 'pn' | 'lid';
+  id?: string;
+  text?: string;
+  image?: true | ImageOptions;
+  /** any proto.IMessage object, overrides text/image */
+  message?: Record<string, unknown>;
+  pushName?: string;
+  t?: number;
+  /** mark as queued while the client was away (Baileys emits it as 'append') */
+  offline?: boolean;
+}
+
+export interface ScanOptions {
+  /** account phone digits; default: server.phone */
+  phone?: string;
+  /** companion device number; default 1 */
+  device?: number;
+  /** account LID user (digits); default: derived from the phone */
+  lid?: string;
+  /** send stream:error 515 after the client signs (what WhatsApp does); default true */
+  restart?: boolean;
+  platform?: string;
+}
+
+export declare class FakeWaConnection extends EventEmitter {
+  readonly server: FakeWaServer;
+  readonly index: number;
+  /** every node the client sent on this connection */
+  readonly received: FakeNode[];
+  /** 'register': unpaired client (QR flow); 'login': paired creds */
+  kind?: 'register' | 'login';
+  /** decoded ClientPayload of the handshake */
+  payload?: Record<string, any>;
+  /** 'phone:device' of a login */
+  readonly device?: string;
+  readonly closed: Promise<void>;
+  isClosed: boolean;
+  loggedIn?: boolean;
+  silent: boolean;
+  send(node: FakeNode): void;
+  waitFor(pred: (n: FakeNode) => boolean, timeoutMs?: number): Promise<FakeNode>;
+  /** resolves once the client has sent nothing for quietMs (default 150); close only settled connections */
+  settle(quietMs?: number, timeoutMs?: number): Promise<void>;
+  sendQrRefs(refs?: string[]): void;
+  /** plays the phone scanning the QR string Baileys emitted; resolves with the client's pair-device-sign */
+  scanQr(qr: string, options?: ScanOptions): Promise<FakeNode>;
+  loginSuccess(options?: { offline?: boolean }): void;
+  /** pushes an incoming message; returns its id */
+  pushMessage(options: PushMessageOptions): string;
+  /** delivery (no type), 'read' or 'played' receipt; from defaults to the stanza's `to` */
+  sendReceipt(id: string, options?: { type?: 'read' | 'played'; from?: string }): void;
+  /** 515, 440 (conflict replaced), 401/403/405 (failure), others as stream:error code */
+  closeWith(code: number): void;
+  streamError(code: number): void;
+  goSilent(): void;
+  drop(): void;
+}
+
+export interface FakeWaServerOptions {
+  rootKey?: KeyPair;
+  phone?: string;
+  autoQr?: boolean;
+  qrRefs?: string[];
+  autoLogin?: boolean;
+  /** pre-key count the server reports; default: what the device uploaded (0 after pairing) or 50 */
+  preKeyCount?: number;
+  /** phone digits usync reports as not on WhatsApp */
+  notOnWhatsApp?: string[];
+}
+
+export declare class FakeWaServer extends EventEmitter {
+  constructor(options?: FakeWaServerOptions);
+  readonly options: FakeWaServerOptions;
+  readonly rootKey: KeyPair;
+  phone: string;
+  readonly connections: FakeWaConnection[];
+  readonly outgoing: OutgoingMessage[];
+  readonly port: number;
+  readonly url: string;
+  readonly publicKeyBase64: string;
+  readonly current: FakeWaConnection | undefined;
+  start(port?: number): Promise<this>;
+  stop(): Promise<void>;
+  waitForConnection(options?: { kind?: 'register' | 'login'; since?: number; timeoutMs?: number }): Promise<FakeWaConnection>;
+  onNextLogin(fn: (conn: FakeWaConnection) => void): void;
+  waitForOutgoing(pred?: (o: OutgoingMessage) => boolean, timeoutMs?: number): Promise<OutgoingMessage>;
+  setLid(phone: string, lidUser: string): void;
+  /** LID jid (no device) of a PN jid */
+  lidFor(pnJid: string): string;
+}
+
+export declare function trustRootKey(key: Uint8Array | string): void;
+export declare function restoreRootKey(): void;
+export declare function parseQr(qr: string): { ref: string; noiseKey: Buffer; identityKey: Buffer; advSecret: Buffer; platformId?: string };
+export declare function imageContent(options?: ImageOptions): { imageMessage: Record<string, unknown> };

@@ -1,0 +1,111 @@
+// Answers the IQs Baileys 7 sends during login and before a send (Socket/socket.js, chats.js,
+// messages-send.js): pre-key count/upload/digest, usync (devices, lid, contact), pre-key bundles,
+// privacy, blocklist, props, ping. Anything else gets an empty result, which Baileys tolerates.
+import {
+  Curve,
+  encodeBigEndian,
+  getBinaryNodeChild,
+  getBinaryNodeChildren,
+  jidDecode,
+  signedKeyPair,
+  xmppPreKey,
+  xmppSignedPreKey,
+} from '@whiskeysockets/baileys';
+
+const S_WHATSAPP_NET = 's.whatsapp.net';
+
+function result(id, content) {
+  return { tag: 'iq', attrs: { from: S_WHATSAPP_NET, type: 'result', id }, content };
+}
+
+/** One user's answer to a usync query, for the protocols the query asked for. */
+function usyncUser(server, jid, protocols) {
+  const decoded = jidDecode(jid);
+  const content = [];
+  if (protocols.includes('devices')) {
+    const ids = server.devicesOf(jid);
+    content.push({
+      tag: 'devices',
+      attrs: {},
+      content: [{ tag: 'device-list', attrs: {}, content: ids.map((d) => ({ tag: 'device', attrs: d ? { id: String(d), 'key-index': '1' } : { id: '0' } })) }],
+    });
+  }
+  if (protocols.includes('lid') && decoded?.server === S_WHATSAPP_NET) {
+    content.push({ tag: 'lid', attrs: { val: server.lidFor(jid) } });
+  }
+  if (protocols.includes('contact')) content.push({ tag: 'contact', attrs: { type: server.isOnWhatsApp(jid) ? 'in' : 'out' } });
+  return { tag: 'user', attrs: { jid }, content };
+}
+
+function answerUsync(server, id, usync) {
+  const protocols = (getBinaryNodeChild(usync, 'query')?.content ?? []).map((n) => n.tag);
+  const users = getBinaryNodeChildren(getBinaryNodeChild(usync, 'list'), 'user').map((u) => {
+    const phone = getBinaryNodeChild(u, 'contact')?.content;
+    const jid = u.attrs.jid ?? `${Buffer.from(phone ?? '').toString().replace(/\D/g, '')}@${S_WHATSAPP_NET}`;
+    return usyncUser(server, jid, protocols);
+  });
+  return result(id, [{ tag: 'usync', attrs: {}, content: [{ tag: 'list', attrs: {}, content: users }] }]);
+}
+
+/** A pre-key bundle per requested device; the identity stays the same per device across fetches. */
+function bundleFor(server, jid) {
+  let b = server.bundles.get(jid);
+  if (!b) {
+    const identity = Curve.generateKeyPair();
+    b = { identity, registrationId: 1000 + server.bundles.size, signed: signedKeyPair(identity, 1) };
+    server.bundles.set(jid, b);
+  }
+  const preKeyId = 100 + (server.preKeyCounter = (server.preKeyCounter ?? 0) + 1);
+  return {
+    tag: 'user',
+    attrs: { jid },
+    content: [
+      { tag: 'registration', attrs: {}, content: encodeBigEndian(b.registrationId, 4) },
+      { tag: 'type', attrs: {}, content: Buffer.from([5]) },
+      { tag: 'identity', attrs: {}, content: b.identity.public },
+      xmppSignedPreKey(b.signed),
+      xmppPreKey(Curve.generateKeyPair(), preKeyId),
+    ],
+  };
+}
+
+function answerEncrypt(conn, node, child) {
+  const { id, type } = node.attrs;
+  const server = conn.server;
+  if (child?.tag === 'count') return result(id, [{ tag: 'count', attrs: { value: String(server.preKeyCountOf(conn)) } }]);
+  if (child?.tag === 'digest') return result(id, [{ tag: 'digest', attrs: {} }]);
+  if (child?.tag === 'key') {
+    const users = getBinaryNodeChildren(child, 'user').map((u) => bundleFor(server, u.attrs.jid));
+    return result(id, [{ tag: 'list', attrs: {}, content: users }]);
+  }
+  if (type === 'set') {
+    const list = getBinaryNodeChild(node, 'list');
+    server.recordPreKeys(conn, getBinaryNodeChildren(list, 'key').length);
+  }
+  return result(id, undefined);
+}
+
+/** The reply to one client IQ, or undefined when none is due. */
+export function answerIq(conn, node) {
+  const { id, xmlns, type } = node.attrs;
+  if (type === 'result' || type === 'error') return undefined;
+  const child = Array.isArray(node.content) ? node.content[0] : undefined;
+  switch (xmlns) {
+    case 'encrypt':
+      return answerEncrypt(conn, node, child);
+    case 'usync':
+      return answerUsync(conn.server, id, child);
+    case 'privacy':
+      if (child?.tag === 'privacy' && type === 'get') {
+        const cats = ['last', 'online', 'profile', 'status', 'groupadd', 'readreceipts', 'calladd'];
+        return result(id, [{ tag: 'privacy', attrs: {}, content: cats.map((name) => ({ tag: 'category', attrs: { name, value: 'all' } })) }]);
+      }
+      return result(id, undefined);
+    case 'blocklist':
+      return result(id, [{ tag: 'list', attrs: {}, content: [] }]);
+    case 'abt':
+      return result(id, [{ tag: 'props', attrs: { protocol: '1', hash: 'fake' }, content: [] }]);
+    default:
+      return result(id, undefined);
+  }
+}

@@ -1,0 +1,66 @@
+// Stanzas the stand-in pushes to the client. Messages go as <plaintext> (Baileys decodes it without
+// Signal, Utils/decode-wa-message.js), carrying the 7.x addressing attributes: a PN-addressed
+// message names the sender's LID in `sender_lid`, a LID-addressed one names the PN in `sender_pn`.
+import { randomBytes, createHash } from 'node:crypto';
+import { proto } from '@whiskeysockets/baileys';
+
+const now = () => String(Math.floor(Date.now() / 1000));
+const toPnJid = (p) => (p.includes('@') ? p : `${p.replace(/\D/g, '')}@s.whatsapp.net`);
+const toLidJid = (l) => (l.includes('@') ? l : `${l}@lid`);
+
+/** imageMessage fields as WhatsApp sends them (the bytes are not downloadable from the stand-in). */
+export function imageContent({ caption, mimetype = 'image/jpeg', width = 64, height = 64, bytes } = {}) {
+  const data = bytes ?? randomBytes(1024);
+  const sha = (b) => createHash('sha256').update(b).digest();
+  const path = `/v/t62.7118-24/${randomBytes(8).toString('hex')}.enc`;
+  return {
+    imageMessage: {
+      url: `https://mmg.whatsapp.net${path}?ccb=11-4&oh=fake&oe=fake&_nc_sid=fake`,
+      directPath: `${path}?ccb=11-4&oh=fake&oe=fake&_nc_sid=fake`,
+      mimetype,
+      caption,
+      fileSha256: sha(data),
+      fileEncSha256: sha(Buffer.concat([data, Buffer.from('enc')])),
+      fileLength: data.length,
+      mediaKey: randomBytes(32),
+      mediaKeyTimestamp: Math.floor(Date.now() / 1000),
+      width,
+      height,
+      jpegThumbnail: Buffer.alloc(0),
+    },
+  };
+}
+
+/**
+ * opts: from (phone digits or PN jid), lid (LID user or jid; default: the server's mapping, null: none),
+ * via ('pn' default | 'lid': which jid is the stanza's `from`), id, text, image (true or imageContent
+ * options), message (any proto.IMessage object), pushName, t, offline (queued while away -> 'append').
+ */
+export function plainMessageNode(server, opts) {
+  const pn = toPnJid(opts.from);
+  const lid = opts.lid === null ? undefined : toLidJid(opts.lid ?? server.lidFor(pn));
+  const content =
+    opts.message ??
+    (opts.image ? imageContent(opts.image === true ? { caption: opts.text } : { caption: opts.text, ...opts.image }) : { conversation: opts.text ?? 'hello' });
+  const byLid = opts.via === 'lid' && lid;
+  const attrs = {
+    from: byLid ? lid : pn,
+    id: opts.id ?? `3EB0${randomBytes(9).toString('hex').toUpperCase()}`,
+    t: String(opts.t ?? now()),
+    type: opts.image ? 'media' : 'text',
+    notify: opts.pushName ?? 'Fake Contact',
+    addressing_mode: byLid ? 'lid' : 'pn',
+  };
+  if (byLid) attrs.sender_pn = pn;
+  else if (lid) attrs.sender_lid = lid;
+  if (opts.offline) attrs.offline = '1';
+  const body = Buffer.from(proto.Message.encode(proto.Message.fromObject(content)).finish());
+  return { tag: 'message', attrs, content: [{ tag: 'plaintext', attrs: {}, content: body }] };
+}
+
+/** A receipt for message `id` sent by the client: no type = delivered, 'read', 'played'. */
+export function receiptNode({ id, type, from }) {
+  const attrs = { from, id, t: now() };
+  if (type) attrs.type = type;
+  return { tag: 'receipt', attrs };
+}
