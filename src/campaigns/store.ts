@@ -5,6 +5,11 @@ import { withScripts, CampaignScripts } from './scripts';
 import type { CampaignCounters, CampaignRecord, CampaignStatus, FailedRecipient, HoldReason, RecipientState } from './types';
 import type { TemplateVars } from './template';
 
+/** Seconds a finished campaign is kept (MESSAGE_RETENTION_DAYS), at least a minute. */
+export function retentionSeconds(days: number): number {
+  return Math.max(Math.round(days * 86400), 60);
+}
+
 /** Recipients are written in chunks of this many per command (one pipeline for all chunks). */
 const CHUNK = 5000;
 

@@ -1,16 +1,21 @@
 import type { Config } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
 import type { WorkerSpec } from '../../shared/worker-process';
+import { createCampaignHandler } from '../../campaigns/worker';
 
-/** broadcast-worker: consumes the `broadcast` queue. */
+/** broadcast-worker: consumes the `broadcast` queue; one job per campaign, run by the campaign runner. */
 export function broadcastWorkerSpec(config: Config, logger: Logger): WorkerSpec<'broadcast'> {
+  let close: (() => void) | undefined;
   return {
     name: 'broadcast-worker',
     queue: 'broadcast',
     port: config.BROADCAST_WORKER_PORT,
-    concurrency: 4,
-    handler: () => async (job) => {
-      logger.info('job consumed', { jobId: job.id });
+    concurrency: config.BROADCAST_CONCURRENCY,
+    handler: (ctx) => {
+      const built = createCampaignHandler(ctx, config, logger);
+      close = built.close;
+      return built.handler;
     },
+    onClose: async () => close?.(),
   };
 }

@@ -11,6 +11,9 @@ import { instancesRouter } from '../../http/routes/instances';
 import { instanceMediaRouter } from '../../http/routes/instance-media';
 import { internalRouter } from '../../http/routes/internal';
 import { messagesRouter } from '../../http/routes/messages';
+import { broadcastBodyParser, broadcastRoutes } from '../../http/routes/broadcasts';
+import { campaignReceiptObserver } from '../../campaigns/receipts';
+import { CampaignStore, retentionSeconds } from '../../campaigns/store';
 import { messageStatusObserver } from '../../messages/receipts';
 import { StatusStore } from '../../messages/status-store';
 import { redisKeys } from '../../shared/keys';
@@ -49,13 +52,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Start
   const events = new EventPublisher(queueSet.queues.webhook, logger);
   // receipts move message statuses (sent/delivered/read) before the event goes to the CRM
   events.observe(messageStatusObserver(new StatusStore(redis, redisKeys(config.QUEUE_PREFIX), config.MESSAGE_RETENTION_DAYS)));
+  // receipts of campaign messages count delivered/read per campaign (each recipient once)
+  events.observe(campaignReceiptObserver(new CampaignStore(redis, redisKeys(config.QUEUE_PREFIX), retentionSeconds(config.MESSAGE_RETENTION_DAYS))));
   const sessions = new SessionManager({ config, logger, redis, driver, publisher: events });
   const deps: ServerDeps = {
     config: config as ServerDeps['config'],
     logger,
     redis,
     queues: queueSet.queues,
-    routers: [webhooksRouter, instancesRouter, instanceMediaRouter, messagesRouter],
+    routers: [webhooksRouter, instancesRouter, instanceMediaRouter, messagesRouter, broadcastRoutes],
+    bodyParsers: [broadcastBodyParser],
     internalRouters: [internalRouter],
     sessions,
     events,

@@ -6,7 +6,7 @@ import { parseInput } from '../validate';
 import { AppError } from '../../shared/errors';
 import { redisKeys } from '../../shared/keys';
 import { assertPublicHttpUrl } from '../../shared/url-guard';
-import { CampaignStore } from '../../campaigns/store';
+import { CampaignStore, retentionSeconds } from '../../campaigns/store';
 import { acceptBroadcast } from '../../campaigns/create';
 import { controlCampaign, ControlAction } from '../../campaigns/control';
 import { loadSummary } from '../../campaigns/summary';
@@ -76,8 +76,4 @@ function notFound(campaignId: string): AppError {
 
 function publicFailure(f: { to: string; reason: string; code: string; at: number }) {
   return { to: f.to, reason: f.reason, code: f.code, at: new Date(f.at).toISOString() };
-}
-
-export function retentionSeconds(days: number): number {
-  return Math.max(Math.round(days * 86400), 60);
 }

@@ -1,0 +1,46 @@
+import { AppError, toAppError } from '../shared/errors';
+import type { InstanceStatus } from '../whatsapp/types';
+
+/**
+ * What a failed send means for a campaign:
+ * - recipient: this contact cannot get the message (bad number, bad media): mark it failed, go on
+ * - retry: transient (timeout, network, 5xx): try the same recipient again, a few times
+ * - hold: the instance cannot send right now (circuit open, reconnecting): wait, then same recipient
+ * - stop: continuing is pointless or dangerous (instance gone or logged out, WhatsApp restricts the
+ *   number: 403 / rate-overlimit): stop the campaign and report it
+ */
+export type SendVerdict = 'recipient' | 'retry' | 'hold' | 'stop';
+
+const RECIPIENT_CODES = new Set(['invalid_recipient', 'validation_failed', 'bad_request', 'unsupported_media_type', 'payload_too_large', 'not_found']);
+/** instance states in which a campaign cannot continue without the operator */
+const DEAD_INSTANCE: ReadonlySet<InstanceStatus> = new Set(['logged_out', 'failed', 'qr_expired']);
+
+export function classifySendError(err: unknown): { verdict: SendVerdict; error: AppError } {
+  const error = toAppError(err);
+  const paced = (error.details as { paced?: boolean } | undefined)?.paced === true;
+  switch (error.code) {
+    case 'instance_not_found':
+    case 'forbidden':
+    case 'unauthorized':
+      return { verdict: 'stop', error };
+    case 'rate_limited':
+      // our own pacer deferring is a wait; WhatsApp rate-limiting the number is a restriction
+      return { verdict: paced ? 'hold' : 'stop', error };
+    case 'circuit_open':
+    case 'instance_not_connected':
+      return { verdict: 'hold', error };
+    default:
+      return { verdict: RECIPIENT_CODES.has(error.code) ? 'recipient' : 'retry', error };
+  }
+}
+
+/** An instance that is not connected: wait while it (re)connects, stop when it needs the operator. */
+export function instanceVerdict(status: InstanceStatus | undefined): 'hold' | 'stop' {
+  return !status || DEAD_INSTANCE.has(status) ? 'stop' : 'hold';
+}
+
+export function stopError(status: InstanceStatus | undefined, instanceId: string): AppError {
+  if (!status) return new AppError('instance_not_found', `instance ${instanceId} no longer exists`);
+  if (status === 'logged_out') return new AppError('instance_not_connected', `instance ${instanceId} was logged out; pair it again, then resume the campaign`);
+  return new AppError('instance_not_connected', `instance ${instanceId} is ${status}; fix it, then resume the campaign`);
+}

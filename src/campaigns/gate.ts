@@ -1,0 +1,83 @@
+import { AppError } from '../shared/errors';
+import type { InstanceStatus } from '../whatsapp/types';
+import { instanceVerdict, stopError } from './classify';
+import { nextLocalMidnight, QuietHours, quietUntil } from './holds';
+import type { CampaignStore } from './store';
+import type { HoldReason } from './types';
+
+export interface GateDeps {
+  store: CampaignStore;
+  circuit: { state(instanceId: string): Promise<{ open: boolean; retryAfterMs: number }> };
+  instanceStatus: (instanceId: string) => Promise<InstanceStatus | undefined>;
+  daily: { cap(instanceId: string): Promise<number>; count(instanceId: string): Promise<number> };
+  quietHours?: QuietHours;
+  /** how often a paused campaign looks at its status (resume latency) */
+  pollMs: number;
+  /** how often a held campaign looks again (circuit, quiet hours, cap, reconnect) */
+  holdPollMs: number;
+}
+
+export type GateResult = { go: true } | { go: false; end: true } | { go: false; stop: AppError };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The check before every send: the campaign's status (pause / resume / cancel from the API take
+ * effect here, so within one send interval) and the safety holds (circuit open, quiet hours, daily
+ * cap, instance reconnecting). A held campaign keeps its job and waits, showing the hold in its
+ * status; a worker shutting down throws (the job is retried by the next worker).
+ */
+export class SendGate {
+  private holdShown: HoldReason | undefined;
+  /** set after a send found the instance not connected: wait until it is again */
+  waitingForConnection = false;
+
+  constructor(private readonly deps: GateDeps, private readonly campaignId: string, private readonly instanceId: string, private readonly closing: () => boolean) {}
+
+  async pass(): Promise<GateResult> {
+    const { store } = this.deps;
+    for (;;) {
+      if (this.closing()) throw shuttingDown();
+      const status = await store.status(this.campaignId);
+      if (!status || status === 'cancelled' || status === 'completed' || status === 'failed') return { go: false, end: true };
+      if (status === 'paused') {
+        await sleep(this.deps.pollMs);
+        continue;
+      }
+      if (status === 'scheduled') await store.transition(this.campaignId, ['scheduled'], 'running');
+      const hold = await this.hold();
+      if (hold && 'stop' in hold) return { go: false, stop: hold.stop };
+      if (hold) {
+        if (hold.reason !== this.holdShown) await store.setHold(this.campaignId, hold.reason, hold.until);
+        this.holdShown = hold.reason;
+        await sleep(Math.max(Math.min(this.deps.holdPollMs, (hold.until ?? Infinity) - Date.now()), 10));
+        continue;
+      }
+      if (this.holdShown) await store.setHold(this.campaignId, undefined);
+      this.holdShown = undefined;
+      return { go: true };
+    }
+  }
+
+  private async hold(): Promise<{ reason: HoldReason; until?: number } | { stop: AppError } | undefined> {
+    const now = new Date();
+    const quiet = quietUntil(this.deps.quietHours, now);
+    if (quiet) return { reason: 'quiet_hours', until: quiet };
+    const cap = await this.deps.daily.cap(this.instanceId);
+    if (cap > 0 && (await this.deps.daily.count(this.instanceId)) >= cap) return { reason: 'daily_cap', until: nextLocalMidnight(now) };
+    const circuit = await this.deps.circuit.state(this.instanceId);
+    if (circuit.open) return { reason: 'circuit_open', until: Date.now() + circuit.retryAfterMs };
+    if (this.waitingForConnection) {
+      const status = await this.deps.instanceStatus(this.instanceId);
+      if (status === 'connected') this.waitingForConnection = false;
+      else if (instanceVerdict(status) === 'stop') return { stop: stopError(status, this.instanceId) };
+      else return { reason: 'instance_not_connected' };
+    }
+    return undefined;
+  }
+}
+
+export function shuttingDown(): AppError {
+  const err = new AppError('transient', 'broadcast-worker is shutting down; the campaign continues in the next worker');
+  return Object.assign(err, { retryAfterMs: 500 });
+}

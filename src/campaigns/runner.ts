@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../shared/logger';
+import { AppError } from '../shared/errors';
+import type { SendContent } from '../whatsapp/types';
+import { campaignMessageId } from '../whatsapp/ids';
+import { classifySendError, instanceVerdict, stopError } from './classify';
+import { campaignContent } from './content';
+import { GateDeps, SendGate } from './gate';
+import { CampaignPublish, ProgressReporter } from './progress';
+import type { CampaignStore, RecipientSlot } from './store';
+import type { PacingDefaults } from './summary';
+import { CampaignRecord, FINISHED_STATUSES } from './types';
+
+/** One send through the shared send path (circuit -> pacer -> internal send); throws AppError. */
+export type CampaignSender = (request: { campaignId: string; instanceId: string; to: string; content: SendContent; messageId: string; minGapMs?: number }) => Promise<void>;
+
+export interface RunnerDeps extends Omit<GateDeps, 'store'> {
+  store: CampaignStore;
+  logger: Logger;
+  send: CampaignSender;
+  publish: CampaignPublish;
+  /** the daily counter key a sent recipient increments (the pacer's per-instance day count) */
+  dailyKey: (instanceId: string) => string;
+  recipientAttempts: number;
+  progressEvery: number;
+  progressIntervalMs: number;
+  /** run lock TTL: a crashed runner's lock frees within it (matches the queue's lock duration) */
+  lockMs: number;
+  pacing: PacingDefaults;
+}
+
+const BATCH = 100;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs one campaign from where it stands (its cursor), recipient by recipient, in list order.
+ * Crash policy: a recipient is marked `sending` before its send and `sent`/`failed` after it, in
+ * Redis. A run that finds a recipient `sending` (the previous worker died mid-send) sends it again
+ * with the same stable message id (campaignMessageId): whatsapp-server's internal send is
+ * idempotent on that id, so if the first attempt reached WhatsApp the repeat returns its result and
+ * nothing is sent twice. `sent` and `failed` recipients are never sent again.
+ */
+export async function runCampaign(deps: RunnerDeps, campaignId: string, closing: () => boolean): Promise<string> {
+  const record = await deps.store.get(campaignId);
+  if (!record) {
+    deps.logger.warn('campaign job without campaign data (expired or removed)', { campaignId });
+    return 'missing';
+  }
+  if (FINISHED_STATUSES.has(record.status)) return record.status;
+  const token = randomBytes(8).toString('hex');
+  const lockKey = deps.store.keys.campaignLock(campaignId);
+  if (!(await deps.store.redis.campaignLock(lockKey, token, deps.lockMs, 'acquire'))) {
+    const ttl = await deps.store.redis.pttl(lockKey);
+    throw Object.assign(new AppError('transient', `campaign ${campaignId} is being run by another worker`), { retryAfterMs: Math.max(ttl, 100) + 50 });
+  }
+  const renew = setInterval(() => {
+    deps.store.redis.campaignLock(lockKey, token, deps.lockMs, 'renew').catch(() => undefined);
+  }, Math.max(Math.floor(deps.lockMs / 3), 100));
+  try {
+    return await new CampaignRun(deps, record, closing).execute();
+  } finally {
+    clearInterval(renew);
+    await deps.store.redis.campaignLock(lockKey, token, deps.lockMs, 'release').catch(() => undefined);
+  }
+}
+
+class CampaignRun {
+  private readonly gate: SendGate;
+  private readonly progress: ProgressReporter;
+  private readonly id: string;
+
+  constructor(private readonly deps: RunnerDeps, private readonly record: CampaignRecord, closing: () => boolean) {
+    this.id = record.campaignId;
+    this.gate = new SendGate(deps, record.campaignId, record.instanceId, closing);
+    this.progress = new ProgressReporter(deps.store, record.campaignId, record.instanceId, deps.publish, {
+      every: deps.progressEvery,
+      intervalMs: deps.progressIntervalMs,
+      pacing: deps.pacing,
+    });
+  }
+
+  async execute(): Promise<string> {
+    let cursor = this.record.cursor;
+    let announced = false;
+    for (;;) {
+      const slots = await this.deps.store.slots(this.id, cursor, BATCH, this.record.templated);
+      if (!slots.length) return this.complete();
+      for (const slot of slots) {
+        if (slot.state === 'sent' || slot.state === 'failed') continue;
+        const gate = await this.gate.pass();
+        if (!gate.go) return 'end' in gate ? this.ended() : this.stop(gate.stop);
+        if (!announced) {
+          announced = true;
+          this.deps.logger.info('campaign running', { campaignId: this.id, instanceId: this.record.instanceId, from: slot.index, total: this.record.total });
+          await this.progress.emit('campaign.progress');
+        }
+        const result = await this.sendOne(slot);
+        if (result !== 'done') return result;
+        await this.progress.tick();
+      }
+      cursor = slots[slots.length - 1].index + 1;
+    }
+  }
+
+  /** Sends one recipient to a final state; 'stopped' / 'ended' when the campaign must not go on. */
+  private async sendOne(slot: RecipientSlot): Promise<string> {
+    const { store } = this.deps;
+    const dailyKey = this.deps.dailyKey(this.record.instanceId);
+    const content = campaignContent(this.record, slot.vars);
+    if ('error' in content) {
+      await store.finalize(this.id, slot, { sent: false, reason: content.error, code: 'empty_message', dailyKey });
+      return 'done';
+    }
+    const messageId = campaignMessageId(this.id, slot.to);
+    if (slot.state !== 'sending') await store.markSending(this.id, slot.to, messageId);
+    let failures = 0;
+    for (;;) {
+      try {
+        await this.deps.send({ campaignId: this.id, instanceId: this.record.instanceId, to: slot.to, content, messageId, minGapMs: this.record.rateLimitMs });
+        await store.finalize(this.id, slot, { sent: true, dailyKey });
+        return 'done';
+      } catch (err) {
+        const { verdict, error } = classifySendError(err);
+        if (verdict === 'recipient') {
+          await store.finalize(this.id, slot, { sent: false, reason: error.message, code: error.code, dailyKey });
+          return 'done';
+        }
+        if (verdict === 'stop') return this.stop(error);
+        if (verdict === 'hold' && error.code === 'instance_not_connected') {
+          const status = await this.deps.instanceStatus(this.record.instanceId);
+          if (instanceVerdict(status) === 'stop') return this.stop(stopError(status, this.record.instanceId));
+          this.gate.waitingForConnection = true;
+        }
+        if (verdict === 'retry') {
+          failures++;
+          this.deps.logger.warn('campaign send failed', { campaignId: this.id, to: slot.to, attempt: failures, code: error.code, error: error.message });
+          if (failures >= this.deps.recipientAttempts) {
+            await store.finalize(this.id, slot, { sent: false, reason: error.message, code: error.code, dailyKey });
+            return 'done';
+          }
+          await sleep(Math.min(1000 * 2 ** (failures - 1), 30_000));
+        } else {
+          await sleep(200); // a hold reported by the send itself: never spin
+        }
+        const gate = await this.gate.pass();
+        if (!gate.go) return 'end' in gate ? this.ended() : this.stop(gate.stop);
+      }
+    }
+  }
+
+  private async complete(): Promise<string> {
+    const { store } = this.deps;
+    const done = await store.transition(this.id, ['running', 'paused', 'scheduled'], 'completed', { finish: true });
+    await store.setHold(this.id, undefined);
+    await store.expireFinished(this.id);
+    if (!done.ok) return this.ended();
+    this.deps.logger.info('campaign completed', { campaignId: this.id });
+    await this.progress.emit('campaign.completed');
+    return 'completed';
+  }
+
+  /** Cancelled (or finished elsewhere) while running. */
+  private async ended(): Promise<string> {
+    const status = (await this.deps.store.status(this.id)) ?? 'missing';
+    if (status === 'cancelled') {
+      await this.deps.store.setHold(this.id, undefined);
+      this.deps.logger.info('campaign cancelled', { campaignId: this.id });
+      await this.progress.emit('campaign.completed');
+    }
+    return status;
+  }
+
+  private async stop(error: AppError): Promise<string> {
+    const { store } = this.deps;
+    const r = await store.transition(this.id, ['running', 'scheduled', 'paused'], 'failed', { finish: true, error: { message: error.message, code: error.code } });
+    await store.setHold(this.id, undefined);
+    if (!r.ok) return this.ended();
+    await store.expireFinished(this.id);
+    this.deps.logger.warn('campaign stopped', { campaignId: this.id, instanceId: this.record.instanceId, code: error.code, error: error.message });
+    await this.progress.emit('campaign.stopped', { reason: error.code, message: error.message });
+    return 'stopped';
+  }
+}

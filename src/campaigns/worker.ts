@@ -1,0 +1,68 @@
+import type { Config } from '../shared/config';
+import type { Logger } from '../shared/logger';
+import { redisKeys } from '../shared/keys';
+import type { WorkerContext } from '../shared/worker-process';
+import type { JobHandler } from '../queues/factory';
+import { EventPublisher } from '../queues/publisher';
+import { InstanceRegistry } from '../whatsapp/instance-registry';
+import { InstanceCache } from '../messages/instance-cache';
+import { createSendPipeline } from '../messages/send-pipeline';
+import { localDay } from '../pacing/pacer';
+import { parseQuietHours } from './holds';
+import { CampaignStore, retentionSeconds } from './store';
+import { runCampaign, RunnerDeps } from './runner';
+
+/**
+ * broadcast-worker's job handler: one job per campaign (data: ids only), run by runCampaign
+ * through the shared send pipeline (circuit breaker -> per-instance pacer with priority
+ * 'campaign' and minGapMs = rateLimitMs -> internal send). close() frees sockets and timers.
+ */
+export function createCampaignHandler(ctx: WorkerContext, config: Config, logger: Logger): { handler: JobHandler<'broadcast'>; close(): void } {
+  const keys = redisKeys(config.QUEUE_PREFIX);
+  const events = new EventPublisher(ctx.queueSet.queues.webhook, logger);
+  const registry = new InstanceRegistry(ctx.redis, keys);
+  const instances = new InstanceCache(registry, config.INSTANCE_CACHE_MS);
+  const built = createSendPipeline({
+    config,
+    logger,
+    redis: ctx.redis,
+    publish: (event) => events.publish(event),
+    settings: (id) => instances.settings(id),
+    maxSockets: config.BROADCAST_CONCURRENCY * 2,
+  });
+  const { pipeline } = built;
+  const quietHours = parseQuietHours(config.BROADCAST_QUIET_HOURS);
+  if (config.BROADCAST_QUIET_HOURS && !quietHours) logger.warn('BROADCAST_QUIET_HOURS ignored: hours must be 0-23 and differ', { value: config.BROADCAST_QUIET_HOURS });
+  const store = new CampaignStore(ctx.redis, keys, retentionSeconds(config.MESSAGE_RETENTION_DAYS));
+  const deps: RunnerDeps = {
+    store,
+    logger,
+    send: async ({ campaignId, ...req }) => {
+      await pipeline.send({ ...req, priority: 'campaign', fields: { campaignId } });
+    },
+    publish: async (event, wait) => {
+      if (wait) await events.publishAndWait(event);
+      else events.publish(event);
+    },
+    circuit: pipeline.breaker,
+    // fresh, not cached: the runner asks only after a send found the instance not connected
+    instanceStatus: async (id) => (await registry.get(id))?.status,
+    daily: { cap: (id) => pipeline.pacer.dailyCap(id), count: (id) => pipeline.pacer.dailyCount(id) },
+    dailyKey: (id) => keys.dailyCount(id, localDay(new Date())),
+    quietHours,
+    pollMs: 200,
+    holdPollMs: 1000,
+    recipientAttempts: config.BROADCAST_RECIPIENT_ATTEMPTS,
+    progressEvery: config.BROADCAST_PROGRESS_EVERY,
+    progressIntervalMs: config.BROADCAST_PROGRESS_INTERVAL_MS,
+    lockMs: config.QUEUE_LOCK_DURATION_MS,
+    pacing: { minGapMs: config.PACING_MIN_GAP_MS, jitterMs: config.PACING_JITTER_MS },
+  };
+  const handler: JobHandler<'broadcast'> = (job) => {
+    // Bull sets queue.closing when the worker shuts down: the campaign stops before its next send
+    // and the job is retried by the next worker (active jobs are awaited by close()).
+    const closing = () => Boolean((job as unknown as { queue?: { closing?: unknown } }).queue?.closing);
+    return runCampaign(deps, job.data.campaignId, closing);
+  };
+  return { handler, close: built.close };
+}
