@@ -1,6 +1,5 @@
 import http from 'node:http';
 import https from 'node:https';
-import axios, { AxiosInstance } from 'axios';
 import { AppError } from '../shared/errors';
 import type { WaEvent } from '../queues/events';
 import { signHeaders } from './signature';
@@ -64,45 +63,44 @@ export function classifyStatus(status: number, retryAfter: unknown, bodySnippet:
 
 function networkError(err: unknown, timeoutMs: number): DeliveryError {
   const e = err as { code?: string; message?: string };
-  const timedOut = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' || /timeout/i.test(e.message ?? '');
-  return timedOut
+  return e.code === 'ETIMEDOUT'
     ? new AppError('timeout', `edge function did not answer within ${timeoutMs} ms`)
     : new AppError('transient', `edge function unreachable: ${e.code ?? ''} ${e.message ?? ''}`.trim());
 }
 
+interface RawResponse {
+  status: number;
+  retryAfter?: string;
+  snippet: string;
+}
+
+const SNIPPET_BYTES = 300;
+
 /**
- * Posts signed events over pooled keep-alive connections. One instance per process; close()
- * destroys the sockets at shutdown.
+ * Posts signed events over pooled keep-alive connections (node:http/https Agents, LIFO so idle
+ * sockets expire). node:http directly rather than axios: the worker is CPU-bound and axios cost
+ * 0.43 ms of CPU per delivery against 0.20 ms here (bench/webhooks.js), i.e. half the throughput.
+ * One instance per process; close() destroys the sockets at shutdown.
  */
 export class WebhookDeliverer {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
-  private readonly client: AxiosInstance;
+  /** parsed URLs by string: few distinct targets, parsed once (cleared if it ever grows large) */
+  private readonly urls = new Map<string, URL>();
 
   constructor(private readonly opts: DeliveryOptions) {
     const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets, maxFreeSockets: opts.maxSockets, scheduling: 'lifo' as const };
     this.httpAgent = new http.Agent(agentOpts);
     this.httpsAgent = new https.Agent(agentOpts);
-    this.client = axios.create({
-      httpAgent: this.httpAgent,
-      httpsAgent: this.httpsAgent,
-      timeout: opts.timeoutMs,
-      maxRedirects: 0,
-      // we classify every status ourselves and read the body as text (never parsed)
-      validateStatus: () => true,
-      responseType: 'text',
-      transformResponse: [(d: unknown) => d],
-      transformRequest: [(d: unknown) => d],
-      maxContentLength: 1024 * 1024,
-      proxy: false,
-    });
   }
 
   /** One attempt. Resolves on 2xx; throws a DeliveryError otherwise. */
   async deliver(url: string, event: WaEvent): Promise<DeliveryResult> {
+    const target = this.parse(url);
     const body = JSON.stringify(envelope(event));
-    const headers: Record<string, string> = {
+    const headers: Record<string, string | number> = {
       'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
       'user-agent': 'whatsapp-queue-daemon',
       ...signHeaders(this.opts.secret, event.id, body),
     };
@@ -111,14 +109,13 @@ export class WebhookDeliverer {
       headers.apikey = this.opts.serviceRoleKey;
     }
     const started = Date.now();
-    let res;
+    let res: RawResponse;
     try {
-      res = await this.client.post<string>(url, body, { headers });
+      res = await this.post(target, headers, body);
     } catch (err) {
       throw networkError(err, this.opts.timeoutMs);
     }
-    const snippet = typeof res.data === 'string' ? res.data.slice(0, 300) : '';
-    const failure = classifyStatus(res.status, res.headers['retry-after'], snippet);
+    const failure = classifyStatus(res.status, res.retryAfter, res.snippet);
     if (failure) throw failure;
     return { status: res.status, ms: Date.now() - started };
   }
@@ -126,5 +123,52 @@ export class WebhookDeliverer {
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
+  }
+
+  private parse(url: string): URL {
+    let parsed = this.urls.get(url);
+    if (parsed) return parsed;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+      throw new AppError('bad_request', `webhook URL is not an http(s) URL: ${url}`, undefined, { retryable: false });
+    }
+    if (this.urls.size >= 1000) this.urls.clear();
+    this.urls.set(url, parsed);
+    return parsed;
+  }
+
+  /** The whole exchange (connect, send, full answer) within WEBHOOK_TIMEOUT_MS. */
+  private post(target: URL, headers: Record<string, string | number>, body: string): Promise<RawResponse> {
+    const secure = target.protocol === 'https:';
+    return new Promise((resolve, reject) => {
+      const req = (secure ? https : http).request(target, { method: 'POST', headers, agent: secure ? this.httpsAgent : this.httpAgent }, (res) => {
+        let snippet = '';
+        res.setEncoding('utf8');
+        // read (and drop) the whole answer so the socket returns to the pool
+        res.on('data', (chunk: string) => {
+          if (snippet.length < SNIPPET_BYTES) snippet += chunk.slice(0, SNIPPET_BYTES - snippet.length);
+        });
+        res.on('end', () => {
+          clearTimeout(timer);
+          const retryAfter = res.headers['retry-after'];
+          resolve({ status: res.statusCode ?? 0, retryAfter, snippet });
+        });
+        res.on('error', fail);
+        res.on('close', () => {
+          if (!res.complete) fail(Object.assign(new Error('answer cut off'), { code: 'ECONNRESET' }));
+        });
+      });
+      function fail(err: Error): void {
+        clearTimeout(timer);
+        reject(err);
+      }
+      const timer = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), this.opts.timeoutMs);
+      req.on('error', fail);
+      req.end(body);
+    });
   }
 }

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import request from 'supertest';
 import IORedis from 'ioredis';
 import type { Express } from 'express';
@@ -11,6 +12,7 @@ import type { WaEventInput } from '../../src/queues/events';
 import { createServerApp, ServerDeps } from '../../src/http/server-app';
 import { webhooksRouter } from '../../src/http/routes/webhooks';
 import { verifySignature } from '../../src/webhooks/signature';
+import { WebhookDeliverer } from '../../src/webhooks/deliver';
 import { silentLogger } from '../../src/shared/logger';
 import type { Running } from '../../src/shared/lifecycle';
 import type { Config } from '../../src/shared/config';
@@ -165,6 +167,24 @@ describe('webhook delivery', () => {
     expect(bad.body.error.code).toBe('validation_failed');
     expect((await request(app).post('/webhooks/replay').set(auth).send({ ids: [] })).status).toBe(400);
     expect((await request(app).get('/webhooks/dead')).status).toBe(401);
+  });
+});
+
+describe('webhook deliverer against misbehaving endpoints', () => {
+  it('classifies a hanging endpoint as a retryable timeout and a closed port as transient', async () => {
+    const hanging = createServer(() => undefined);
+    await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', () => r()));
+    const deliverer = new WebhookDeliverer({ secret: TEST_SECRETS.WEBHOOK_SECRET, timeoutMs: 200, maxSockets: 4 });
+    const event = { id: 'e1', type: 'message.received' as const, instanceId: 'i', timestamp: new Date().toISOString(), data: {} };
+    try {
+      await expect(deliverer.deliver(`http://127.0.0.1:${(hanging.address() as { port: number }).port}/x`, event)).rejects.toMatchObject({ code: 'timeout', retryable: true });
+      await expect(deliverer.deliver(`http://127.0.0.1:${await freePort()}/x`, event)).rejects.toMatchObject({ code: 'transient', retryable: true });
+      await expect(deliverer.deliver('ftp://example.com/x', event)).rejects.toMatchObject({ retryable: false });
+    } finally {
+      deliverer.close();
+      hanging.closeAllConnections();
+      await new Promise((r) => hanging.close(r));
+    }
   });
 });
 

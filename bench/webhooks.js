@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+/**
+ * Webhook deliveries per second: fills the `webhook` queue with N events, starts the real
+ * webhook-worker (dist/, as PM2 would: its own process) against a local receiver standing in for
+ * the edge functions, and times the deliveries. Needs Redis and a build (`npm run build`).
+ *
+ *   node bench/webhooks.js                       # 20000 events, config defaults
+ *   N=50000 WEBHOOK_CONCURRENCY=100 node bench/webhooks.js
+ *   BENCH_APPEND=1 node bench/webhooks.js        # also append the result to BENCHMARKS.md
+ *   WORKER_NODE_ARGS=--cpu-prof node bench/webhooks.js   # profile the worker
+ *
+ * Every received request is checked for its signature; duplicates are counted.
+ */
+const path = require('node:path');
+const fs = require('node:fs');
+const os = require('node:os');
+const http = require('node:http');
+const { spawn } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+
+const root = path.join(__dirname, '..');
+const dist = path.join(root, 'dist');
+if (!fs.existsSync(path.join(dist, 'apps/webhook-worker/main.js'))) {
+  console.error('dist/ is missing: run `npm run build` first');
+  process.exit(1);
+}
+const IORedis = require('ioredis');
+const { loadConfig } = require(path.join(dist, 'shared/config'));
+const { createQueues } = require(path.join(dist, 'queues/factory'));
+const { silentLogger } = require(path.join(dist, 'shared/logger'));
+const { verifySignature } = require(path.join(dist, 'webhooks/signature'));
+
+const N = Number(process.env.N ?? 20000);
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = `bench-webhooks-${randomBytes(3).toString('hex')}`;
+const secret = 'bench-webhook-secret-0123456789';
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = http.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** user+system CPU of a process in ms, from /proc (undefined elsewhere) */
+function cpuMs(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100)
+  } catch {
+    return undefined;
+  }
+}
+
+async function cleanup() {
+  const r = new IORedis(REDIS_URL);
+  let cursor = '0';
+  do {
+    const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await r.del(...keys);
+  } while (cursor !== '0');
+  r.disconnect();
+}
+
+async function main() {
+  const seen = new Set();
+  let received = 0, duplicates = 0, badSignatures = 0, first = 0, last = 0;
+  let workerPid, cpuAtFirst;
+  let done;
+  const finished = new Promise((r) => (done = r));
+  const receiver = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const id = req.headers['webhook-id'];
+      // check one in ten fully (HMAC costs the receiver CPU it shares with the worker)
+      if (received % 10 === 0 && !verifySignature({ secret, body, headers: req.headers })) badSignatures++;
+      if (seen.has(id)) duplicates++;
+      else seen.add(id);
+      received++;
+      if (!first) {
+        first = Date.now();
+        cpuAtFirst = cpuMs(workerPid);
+      }
+      last = Date.now();
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      if (seen.size === N) done();
+    });
+  });
+  receiver.keepAliveTimeout = 65_000;
+  await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+  const receiverUrl = `http://127.0.0.1:${receiver.address().port}`;
+
+  const env = {
+    ...process.env,
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    API_KEY: 'bench-api-key-0123456789',
+    INTERNAL_TOKEN: 'bench-internal-token-0123456789',
+    WEBHOOK_SECRET: secret,
+    SUPABASE_FUNCTIONS_URL: `${receiverUrl}/functions/v1`,
+    SUPABASE_SERVICE_ROLE_KEY: 'bench-service-role',
+    WEBHOOK_WORKER_PORT: String(await freePort()),
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  };
+  const config = loadConfig(env);
+
+  // fill the queue before the worker starts, so producing does not compete with delivering
+  const producer = createQueues(config, silentLogger());
+  const queue = producer.queues.webhook;
+  const fillStart = Date.now();
+  for (let i = 0; i < N; i += 1000) {
+    const batch = [];
+    for (let j = i; j < Math.min(i + 1000, N); j++) {
+      const event = { id: `evt-${j}`, type: 'message.received', instanceId: 'bench', timestamp: new Date().toISOString(), data: { from: '5511999999999', text: `mensagem ${j}`, messageId: `3EB0${j}` } };
+      batch.push({ data: { event }, opts: { jobId: event.id } });
+    }
+    await queue.addBulk(batch);
+  }
+  const fillMs = Date.now() - fillStart;
+
+  const child = spawn(process.execPath, [...(process.env.WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean), path.join(dist, 'apps/webhook-worker/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  workerPid = child.pid;
+  const started = Date.now();
+  const timeout = setTimeout(() => done('timeout'), Math.max(120_000, N * 5));
+  const outcome = await finished;
+  clearTimeout(timeout);
+  // from the first delivery on: start-up (module loading) is not delivery work
+  const workerCpuMs = cpuAtFirst === undefined ? undefined : cpuMs(child.pid) - cpuAtFirst;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  await producer.close();
+  receiver.closeAllConnections();
+  receiver.close();
+  await cleanup();
+
+  const seconds = (last - first) / 1000;
+  const result = {
+    events: N,
+    delivered: seen.size,
+    perSecond: Math.round(seen.size / seconds),
+    seconds: Number(seconds.toFixed(2)),
+    startupMs: first - started,
+    duplicates,
+    // worker CPU per delivery (Linux): independent of what else loads the machine
+    workerCpuMsPerDelivery: workerCpuMs === undefined ? undefined : Number((workerCpuMs / seen.size).toFixed(3)),
+    perCoreCapacity: workerCpuMs ? Math.round(seen.size / (workerCpuMs / 1000)) : undefined,
+    badSignatures,
+    concurrency: config.WEBHOOK_CONCURRENCY,
+    maxSockets: config.WEBHOOK_MAX_SOCKETS,
+    fillPerSecond: Math.round(N / (fillMs / 1000)),
+    cpus: os.cpus().length,
+    node: process.version,
+    outcome: outcome === 'timeout' ? 'timeout' : 'ok',
+  };
+  console.log(JSON.stringify(result, null, 2));
+  if (process.env.BENCH_APPEND) appendResult(result);
+  process.exit(outcome === 'timeout' || badSignatures ? 1 : 0);
+}
+
+function appendResult(r) {
+  const file = path.join(root, 'BENCHMARKS.md');
+  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const line = `| ${new Date().toISOString().slice(0, 10)} | ${r.events} | ${r.perSecond} | ${r.concurrency} | ${r.maxSockets} | ${r.duplicates} | ${r.badSignatures} | ${r.cpus} cores, ${r.node} |\n`;
+  if (!text.includes('\n## Webhooks\n')) {
+    text += `\n## Webhooks\n\n\`node bench/webhooks.js\` (after \`npm run build\`): N events queued first, then the real webhook-worker\n` +
+      `(own process) delivers them, signed, to a local receiver on the same machine. Rate = deliveries / time from first to last.\n\n` +
+      `| date | events | deliveries/s | concurrency | max sockets | duplicates | bad signatures | machine |\n|---|---|---|---|---|---|---|---|\n`;
+  }
+  const start = text.indexOf('\n## Webhooks\n');
+  const nextSection = text.indexOf('\n## ', start + 5);
+  const at = nextSection === -1 ? text.length : nextSection;
+  const before = text.slice(0, at).replace(/\n*$/, '\n');
+  text = before + line + text.slice(at);
+  fs.writeFileSync(file, text);
+}
+
+main().catch(async (err) => {
+  console.error(err);
+  await cleanup().catch(() => undefined);
+  process.exit(1);
+});
