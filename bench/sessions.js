@@ -155,16 +155,21 @@ async function run() {
   const createMs = Date.now() - createStart;
   await sleep(2000);
   const rssInstances = rssMb(first.child.pid);
-  const sendStart = Date.now();
   let sent = 0;
-  await pool(Array.from({ length: SENDS }, (_, i) => i), 20, async (i) => {
-    const messageId = `3EB0BENCH${String(i).padStart(10, '0')}`;
-    const res = await call(first.port, 'POST', '/internal/send', { instanceId: ids[i % N], to: `55119${String(i).padStart(8, '0')}`, messageId, content: { type: 'text', text: `mensagem ${i}` } }, INTERNAL_TOKEN);
-    if (res.status === 200) sent++;
-  });
-  const sendMs = Date.now() - sendStart;
-  await sleep(2000);
-  const rssAfterSends = rssMb(first.child.pid);
+  const sendRound = async (round) => {
+    const t = Date.now();
+    await pool(Array.from({ length: SENDS }, (_, i) => i), 20, async (i) => {
+      const messageId = `3EB0BENCH${round}${String(i).padStart(10, '0')}`;
+      const res = await call(first.port, 'POST', '/internal/send', { instanceId: ids[i % N], to: `55119${String(i).padStart(8, '0')}`, messageId, content: { type: 'text', text: `mensagem ${i}` } }, INTERNAL_TOKEN);
+      if (res.status === 200) sent++;
+    });
+    const ms = Date.now() - t;
+    await sleep(2000);
+    return { ms, rss: rssMb(first.child.pid) };
+  };
+  // Two rounds: growth in the first is warm-up, growth in the second would be per-message state.
+  const round1 = await sendRound(1);
+  const round2 = await sendRound(2);
   const firstStop = await stop(first);
 
   const restores = [];
@@ -180,8 +185,9 @@ async function run() {
     createSeconds: Number((createMs / 1000).toFixed(2)),
     sends: SENDS,
     sent,
-    sendsPerSecond: Math.round(sent / (sendMs / 1000)),
-    rssAfterSendsMb: Number(rssAfterSends.toFixed(1)),
+    sendsPerSecond: Math.round(SENDS / (round2.ms / 1000)),
+    rssAfterSendsMb: Number(round1.rss.toFixed(1)),
+    rssAfterMoreSendsMb: Number(round2.rss.toFixed(1)),
     stopMs: firstStop.stopMs,
     restores,
     cpus: os.cpus().length,
@@ -209,8 +215,8 @@ function writeSection(r) {
   const date = new Date().toISOString().slice(0, 10);
   const run =
     `\n### ${date}: ${r.instances} instances, ${r.cpus} cores, node ${r.node}\n\n` +
-    '| RSS empty | RSS with instances | per instance | create all | after internal sends | internal sends/s | stop (SIGTERM) |\n|---|---|---|---|---|---|---|\n' +
-    `| ${r.rssEmptyMb} MB | ${r.rssWithInstancesMb} MB | ${r.rssPerInstanceKb} KB | ${r.createSeconds} s | ${r.rssAfterSendsMb} MB (${r.sent} sends) | ${r.sendsPerSecond} | ${r.stopMs} ms |\n\n` +
+    '| RSS empty | RSS with instances | per instance | create all | after sends, round 1 / round 2 | internal sends/s | stop (SIGTERM) |\n|---|---|---|---|---|---|---|\n' +
+    `| ${r.rssEmptyMb} MB | ${r.rssWithInstancesMb} MB | ${r.rssPerInstanceKb} KB | ${r.createSeconds} s | ${r.rssAfterSendsMb} / ${r.rssAfterMoreSendsMb} MB (${r.sends} sends each) | ${r.sendsPerSecond} | ${r.stopMs} ms |\n\n` +
     '| restore settings | ready | all connected | restore | RSS |\n|---|---|---|---|---|\n' +
     r.restores.map((x) => `| ${x.label}: concurrency ${x.concurrency}, jitter ${x.jitterMs} ms | ${x.readyMs} ms | ${x.allConnectedMs} ms | ${x.restoreMs} ms | ${x.rssMb} MB |\n`).join('');
   text = text.slice(0, at).replace(/\n*$/, '\n') + run + text.slice(at);
