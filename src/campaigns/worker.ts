@@ -7,6 +7,7 @@ import { EventPublisher } from '../queues/publisher';
 import { InstanceRegistry } from '../whatsapp/instance-registry';
 import { InstanceCache } from '../messages/instance-cache';
 import { createSendPipeline } from '../messages/send-pipeline';
+import { sendCounter } from '../metrics/counting';
 import { localDay } from '../pacing/pacer';
 import { parseQuietHours } from './holds';
 import { CampaignStore, retentionSeconds } from './store';
@@ -29,6 +30,7 @@ export function createCampaignHandler(ctx: WorkerContext, config: Config, logger
     publish: (event) => events.publish(event),
     settings: (id) => instances.settings(id),
     maxSockets: config.BROADCAST_CONCURRENCY * 2,
+    onOutcome: sendCounter(ctx.metrics),
   });
   const { pipeline } = built;
   const quietHours = parseQuietHours(config.BROADCAST_QUIET_HOURS);

@@ -45,7 +45,11 @@ export interface SendPipelineParts {
   statuses: StatusStore;
   typing: TypingOptions;
   logger: Logger;
+  /** metrics hook: one call per attempt that reached WhatsApp ('sent', 'duplicate' or 'error') */
+  onOutcome?: (instanceId: string, outcome: SendAttemptOutcome) => void;
 }
+
+export type SendAttemptOutcome = 'sent' | 'duplicate' | 'error';
 
 /**
  * The one send path of message-worker and broadcast-worker:
@@ -93,6 +97,7 @@ export class SendPipeline {
       result = await client.send({ instanceId: req.instanceId, to: req.to, content: req.content, messageId: req.messageId });
     } catch (err) {
       const e = isAppError(err) ? err : new AppError('transient', (err as Error).message);
+      this.parts.onOutcome?.(req.instanceId, 'error');
       if (countsAsInstanceFailure(e)) await breaker.recordFailure(req.instanceId, `${e.code}: ${e.message}`).catch((x: Error) => this.warn('circuit update failed', req, x));
       if (track) {
         await statuses.apply(req.messageId, 'sending', { lastError: JSON.stringify({ code: e.code, message: e.message }) }).catch((x: Error) => this.warn('status update failed', req, x));
@@ -101,6 +106,7 @@ export class SendPipeline {
     } finally {
       await lease.release().catch((x: Error) => this.warn('pacing release failed', req, x));
     }
+    this.parts.onOutcome?.(req.instanceId, result.duplicate ? 'duplicate' : 'sent');
     await Promise.all([
       breaker.recordSuccess(req.instanceId, circuit.failures),
       track ? statuses.apply(req.messageId, 'sent', { waMessageId: result.waMessageId, jid: result.jid, attempts: req.attempt }) : undefined,
@@ -138,6 +144,8 @@ export interface SendPipelineDeps {
   settings: (instanceId: string) => Promise<InstanceSettings | undefined>;
   /** keep-alive sockets to whatsapp-server (the worker's concurrency is enough) */
   maxSockets?: number;
+  /** metrics hook (see SendPipelineParts.onOutcome) */
+  onOutcome?: SendPipelineParts['onOutcome'];
 }
 
 /** Builds the pipeline and its parts from config; close() frees sockets and timers. */
@@ -156,7 +164,7 @@ export function createSendPipeline(deps: SendPipelineDeps): { pipeline: SendPipe
   });
   const breaker = new CircuitBreaker(redis, keys, { threshold: config.CIRCUIT_FAILURE_THRESHOLD, pauseMs: config.CIRCUIT_PAUSE_MS, publish: deps.publish, logger });
   const statuses = new StatusStore(redis, keys, config.MESSAGE_RETENTION_DAYS);
-  const pipeline = new SendPipeline({ client, pacer, breaker, statuses, typing, logger });
+  const pipeline = new SendPipeline({ client, pacer, breaker, statuses, typing, logger, onOutcome: deps.onOutcome });
   return {
     pipeline,
     close() {

@@ -95,14 +95,20 @@ export async function queueCounts(queue: Queue): Promise<JobCounts> {
 
 export type JobHandler<N extends QueueName> = (job: AppJob<N>) => Promise<unknown>;
 
+/** Handlers of named jobs (Bull's job name) carried by a queue besides its own jobs. */
+export type NamedHandlers = Record<string, (job: Job) => Promise<unknown>>;
+
 /**
  * Starts consuming a queue. The handler is the only thing later features replace. Bull keeps
  * retry semantics; errors are logged with the job id and attempt.
  */
-export function consume<N extends QueueName>(queue: AppQueue<N>, concurrency: number, handler: JobHandler<N>, logger: Logger): void {
-  queue.process(concurrency, async (job: AppJob<N>) => {
+export function consume<N extends QueueName>(queue: AppQueue<N>, concurrency: number, handler: JobHandler<N>, logger: Logger, named: NamedHandlers = {}): void {
+  // '*' receives every job whatever its Bull name: named jobs riding on this queue (maintenance)
+  // go to their own handler, the queue's own (unnamed) jobs to the feature's handler.
+  queue.process('*', concurrency, async (job: AppJob<N>) => {
+    const run = Object.hasOwn(named, job.name) ? named[job.name] : handler;
     try {
-      return await handler(job);
+      return await run(job as AppJob<N> & Job);
     } catch (err) {
       const e = err as Error;
       logger.warn('job failed', { queue: queue.name, jobId: job.id, attempt: job.attemptsMade + 1, error: e.message, code: (e as { code?: string }).code });

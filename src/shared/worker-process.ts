@@ -3,10 +3,13 @@ import type { Config } from './config';
 import type { Logger } from './logger';
 import { createRedis, waitForRedis, checkRedisDurability } from './redis';
 import { closeServer, listen, Running, signalReady, ProcessName } from './lifecycle';
-import { createQueues, consume, JobHandler, QueueSet } from '../queues/factory';
+import { createQueues, consume, JobHandler, NamedHandlers, QueueSet } from '../queues/factory';
 import type { QueueName } from '../queues/contract';
 import { createWorkerApp } from '../http/worker-app';
 import type { Redis } from 'ioredis';
+import { createProcessMetrics, ProcessMetrics } from '../metrics/registry';
+import { instrumentWorker } from '../metrics/instrument';
+import { metricsHandler, statsSnapshot } from '../metrics/http';
 
 export interface WorkerContext {
   config: Config;
@@ -14,6 +17,8 @@ export interface WorkerContext {
   /** fail-fast command connection for the worker's own state */
   redis: Redis;
   queueSet: QueueSet;
+  /** this process's metrics registry (GET /metrics, /stats); features record sends/deliveries here */
+  metrics: ProcessMetrics;
 }
 
 export interface WorkerSpec<N extends QueueName> {
@@ -23,7 +28,9 @@ export interface WorkerSpec<N extends QueueName> {
   concurrency: number;
   /** builds the job handler from the real objects; features replace it */
   handler: (ctx: WorkerContext) => JobHandler<N> | Promise<JobHandler<N>>;
-  /** extra HTTP routes on the worker's port (metrics, stats) */
+  /** handlers of named jobs carried by the same queue (e.g. maintenance on the webhook queue) */
+  namedJobs?: (ctx: WorkerContext) => NamedHandlers;
+  /** extra HTTP routes on the worker's port (/metrics and /stats are always there) */
   extend?: (app: Express, ctx: WorkerContext) => void;
   /** extra cleanup after the queue stopped (timers, HTTP agents) */
   onClose?: () => Promise<void>;
@@ -37,13 +44,27 @@ export interface WorkerSpec<N extends QueueName> {
 export async function startWorker<N extends QueueName>(spec: WorkerSpec<N>, config: Config, logger: Logger): Promise<Running> {
   const redis = createRedis(config.REDIS_URL, { name: `${config.QUEUE_PREFIX}-${spec.name}`, logger });
   const queueSet = createQueues(config, logger);
-  const ctx: WorkerContext = { config, logger, redis, queueSet };
+  const metrics = createProcessMetrics(spec.name);
+  const ctx: WorkerContext = { config, logger, redis, queueSet, metrics };
   const queue = queueSet.queues[spec.queue];
-  const app = createWorkerApp({ processName: spec.name, redis, queues: [queue], logger, extend: (a) => spec.extend?.(a, ctx) });
+  const instrumented = instrumentWorker(metrics, { queue, redis, config });
+  const app = createWorkerApp({
+    processName: spec.name,
+    redis,
+    queues: [queue],
+    logger,
+    extend: (a) => {
+      // loopback-only port (WORKER_HOST): no key needed to scrape
+      a.get('/metrics', metricsHandler(metrics));
+      a.get('/stats', async (_req, res) => void res.json(await statsSnapshot(metrics)));
+      spec.extend?.(a, ctx);
+    },
+  });
   let server;
   try {
     server = await listen(app, spec.port, config.WORKER_HOST);
   } catch (err) {
+    instrumented.close();
     redis.disconnect();
     await queueSet.close();
     throw err;
@@ -51,10 +72,11 @@ export async function startWorker<N extends QueueName>(spec: WorkerSpec<N>, conf
   logger.info('listening', { port: spec.port, host: config.WORKER_HOST });
   await waitForRedis(redis, logger);
   await checkRedisDurability(redis, logger);
-  consume(queue, spec.concurrency, await spec.handler(ctx), logger);
+  consume(queue, spec.concurrency, await spec.handler(ctx), logger, spec.namedJobs?.(ctx));
   signalReady(logger);
   return {
     async close() {
+      instrumented.close();
       await queueSet.close();
       await spec.onClose?.();
       await redis.quit().catch(() => redis.disconnect());

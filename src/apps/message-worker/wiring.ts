@@ -7,6 +7,7 @@ import { InstanceRegistry } from '../../whatsapp/instance-registry';
 import { InstanceCache } from '../../messages/instance-cache';
 import { createSendPipeline } from '../../messages/send-pipeline';
 import { messageJobHandler } from '../../messages/message-handler';
+import { sendCounter } from '../../metrics/counting';
 
 /** message-worker: consumes the `message` queue and sends each message through the send pipeline. */
 export function messageWorkerSpec(config: Config, logger: Logger): WorkerSpec<'message'> {
@@ -26,6 +27,7 @@ export function messageWorkerSpec(config: Config, logger: Logger): WorkerSpec<'m
         publish: (event) => events.publish(event),
         settings: (id) => instances.settings(id),
         maxSockets: config.MESSAGE_CONCURRENCY * 2,
+        onOutcome: sendCounter(ctx.metrics),
       });
       closePipeline = built.close;
       return messageJobHandler({ config, pipeline: built.pipeline, events, logger });

@@ -5,6 +5,9 @@ import { WebhookDeliverer } from '../../webhooks/deliver';
 import { DeadLetterStore } from '../../webhooks/dead-letters';
 import { createWebhookHandler } from '../../webhooks/handler';
 import { unroutedFamilies } from '../../webhooks/routing';
+import { MAINTENANCE_JOB } from '../../queues/maintenance-jobs';
+import { maintenanceJobHandler } from '../../maintenance/tasks';
+import { countDeliveries } from '../../metrics/counting';
 
 /** webhook-worker: consumes the `webhook` queue and posts each event, signed, to the CRM. */
 export function webhookWorkerSpec(config: Config, logger: Logger): WorkerSpec<'webhook'> {
@@ -31,8 +34,10 @@ export function webhookWorkerSpec(config: Config, logger: Logger): WorkerSpec<'w
         maxSockets: config.WEBHOOK_MAX_SOCKETS,
       });
       const deadLetters = new DeadLetterStore(ctx.redis, config.QUEUE_PREFIX, config.DEAD_LETTER_MAX);
-      return createWebhookHandler({ config, logger, deliverer, deadLetters });
+      return createWebhookHandler({ config, logger, deliverer: countDeliveries(deliverer, ctx.metrics), deadLetters });
     },
+    // maintenance jobs (enqueued by whatsapp-server's schedules) ride on this queue
+    namedJobs: (ctx) => ({ [MAINTENANCE_JOB]: maintenanceJobHandler({ config, logger, redis: ctx.redis, queues: Object.values(ctx.queueSet.queues) }) }),
     onClose: async () => deliverer?.close(),
   };
 }

@@ -22,6 +22,7 @@ import { createDriver } from '../../whatsapp/driver-factory';
 import { SessionManager } from '../../whatsapp/session-manager';
 import type { RestoreSummary } from '../../whatsapp/session-restore';
 import type { SessionDriver } from '../../whatsapp/types';
+import { serverOperations, ServerOperations } from './operations';
 
 export interface StartedServer extends Running {
   app: Express;
@@ -29,6 +30,8 @@ export interface StartedServer extends Running {
   deps: ServerDeps;
   sessions: SessionManager;
   events: EventPublisher;
+  /** metrics, maintenance schedules and heartbeat (operators' side) */
+  ops: ServerOperations;
   /** settles when the sessions registered before start are restored (ready does not wait for it) */
   restored: Promise<RestoreSummary | undefined>;
 }
@@ -55,6 +58,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Start
   // receipts of campaign messages count delivered/read per campaign (each recipient once)
   events.observe(campaignReceiptObserver(new CampaignStore(redis, redisKeys(config.QUEUE_PREFIX), retentionSeconds(config.MESSAGE_RETENTION_DAYS))));
   const sessions = new SessionManager({ config, logger, redis, driver, publisher: events });
+  // metrics, /stats, Bull Board, /openapi.json and the maintenance schedules
+  const ops = serverOperations({ config, logger, redis, queues: queueSet.queues, events, sessions });
   const deps: ServerDeps = {
     config: config as ServerDeps['config'],
     logger,
@@ -62,7 +67,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Start
     queues: queueSet.queues,
     routers: [webhooksRouter, instancesRouter, instanceMediaRouter, messagesRouter, broadcastRoutes],
     bodyParsers: [broadcastBodyParser],
-    internalRouters: [internalRouter],
+    internalRouters: [internalRouter, ...ops.routers],
     sessions,
     events,
     healthExtra: () => ({ driver: driver.name, sessions: sessions.counts() }),
@@ -84,6 +89,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Start
     logger.error('restoring instances failed', { error: err.message });
     return undefined;
   });
+  ops.start();
   signalReady(logger);
   return {
     app,
@@ -92,7 +98,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Start
     sessions,
     events,
     restored,
+    ops,
     async close() {
+      await ops.close();
       await closeServer(server);
       // Sockets close (credentials kept) and their last events reach the queue before it closes.
       await sessions.endAll();

@@ -1,0 +1,32 @@
+import type { Router } from 'express';
+import { createBullBoard } from '@bull-board/api';
+import { BullAdapter } from '@bull-board/api/bullAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import type { Queues } from './factory';
+
+type BoardServerAdapter = Parameters<typeof createBullBoard>[0]['serverAdapter'];
+import { QUEUE_NAMES } from './contract';
+
+/**
+ * Bull Board (the queue dashboard) over the three queues, as an Express router to mount at
+ * `basePath`. Built here because its adapter wraps Bull queues and only src/queues/ knows Bull.
+ * Retries and clean are allowed (that is what an operator opens it for); the caller adds auth.
+ */
+export function createBoardRouter(queues: Queues, basePath: string): Router {
+  const serverAdapter = new ExpressAdapter();
+  serverAdapter.setBasePath(basePath);
+  createBullBoard({
+    queues: QUEUE_NAMES.map((name) => new BullAdapter(queues[name], { readOnlyMode: false, allowRetries: true, description: DESCRIPTIONS[name] })),
+    // @bull-board/express 9.10.1 declares its own copy of @bull-board/api's types (9.10.2 here);
+    // the adapter interface is identical, only the declarations are distinct.
+    serverAdapter: serverAdapter as unknown as BoardServerAdapter,
+    options: { uiConfig: { boardTitle: 'WhatsApp queues' } },
+  });
+  return serverAdapter.getRouter() as Router;
+}
+
+const DESCRIPTIONS: Record<(typeof QUEUE_NAMES)[number], string> = {
+  message: 'single messages (message-worker)',
+  webhook: 'events to the CRM edge functions, and maintenance jobs (webhook-worker)',
+  broadcast: 'campaigns (broadcast-worker)',
+};
