@@ -10,7 +10,7 @@ import { InstanceRegistry } from './instance-registry';
 import { KeyedLock } from './keyed-lock';
 import { SessionEvents } from './session-events';
 import { restoreAll, RestoreSummary } from './session-restore';
-import { INSTANCE_ID_RE } from './types';
+import { assertInstanceId, InstanceView, mergeView } from './instance-view';
 import type { CreateSessionOptions, InstanceRecord, InstanceSettings, InstanceStatus, SessionDriver, WhatsAppSession } from './types';
 
 export interface SessionManagerDeps {
@@ -19,14 +19,6 @@ export interface SessionManagerDeps {
   redis: Redis;
   driver: SessionDriver;
   publisher: Pick<EventPublisher, 'publishAndWait'>;
-}
-
-/** A registry entry with the live session's view on top (status, QR, pairing code). */
-export interface InstanceView extends InstanceRecord {
-  /** a session object exists in this process */
-  live: boolean;
-  qr?: string;
-  pairingCode?: string;
 }
 
 export interface CreateInstanceInput {
@@ -268,20 +260,9 @@ export class SessionManager {
   }
 
   private merge(record: InstanceRecord): InstanceView {
-    const session = this.sessions.get(record.instanceId);
-    if (!session) return { ...record, live: false };
-    const snap = session.snapshot();
-    const view: InstanceView = { ...record, status: snap.status, live: true };
-    if (snap.me) view.me = snap.me;
-    if (snap.qr) view.qr = snap.qr;
-    if (snap.pairingCode) view.pairingCode = snap.pairingCode;
-    if (snap.lastError) view.lastError = snap.lastError;
-    return view;
+    return mergeView(record, this.sessions.get(record.instanceId));
   }
 }
 
-export function assertInstanceId(instanceId: unknown): asserts instanceId is string {
-  if (typeof instanceId !== 'string' || !INSTANCE_ID_RE.test(instanceId)) {
-    throw new AppError('bad_request', 'instanceId must be 1 to 64 letters, digits, _ or -', { field: 'instanceId' });
-  }
-}
+export { assertInstanceId };
+export type { InstanceView };

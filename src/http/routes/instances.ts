@@ -6,7 +6,8 @@ import { parseInput } from '../validate';
 import { AppError } from '../../shared/errors';
 import { normalizePhone } from '../../whatsapp/phone';
 import { httpUrlSchema } from '../../whatsapp/content-schema';
-import { assertInstanceId, InstanceView, SessionManager } from '../../whatsapp/session-manager';
+import type { SessionManager } from '../../whatsapp/session-manager';
+import { assertInstanceId, InstanceView } from '../../whatsapp/instance-view';
 
 // Edge functions send null or "" for "not given"; both mean absent.
 const absent = (v: unknown) => (v === null || v === '' ? undefined : v);
