@@ -2,6 +2,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import IORedis from 'ioredis';
+import { waitFor } from './env';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -47,8 +49,6 @@ export class TestRedis {
 
   async start(): Promise<void> {
     this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', this.dir], { stdio: 'ignore' });
-    const { waitFor } = await import('./env');
-    const IORedis = (await import('ioredis')).default;
     await waitFor(async () => {
       const r = new IORedis(this.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
       r.on('error', () => undefined);
