@@ -154,6 +154,8 @@ async function main() {
     maxSockets: config.WEBHOOK_MAX_SOCKETS,
     fillPerSecond: Math.round(N / (fillMs / 1000)),
     cpus: os.cpus().length,
+    // other load on the machine during the run (1-minute load average at the end)
+    loadAverage: Number(os.loadavg()[0].toFixed(2)),
     node: process.version,
     outcome: outcome === 'timeout' ? 'timeout' : 'ok',
   };
@@ -165,11 +167,12 @@ async function main() {
 function appendResult(r) {
   const file = path.join(root, 'BENCHMARKS.md');
   let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const line = `| ${new Date().toISOString().slice(0, 10)} | ${r.events} | ${r.perSecond} | ${r.concurrency} | ${r.maxSockets} | ${r.duplicates} | ${r.badSignatures} | ${r.cpus} cores, ${r.node} |\n`;
+  const line = `| ${new Date().toISOString().slice(0, 10)} | ${r.events} | ${r.perSecond} | ${r.workerCpuMsPerDelivery ?? '-'} | ${r.perCoreCapacity ?? '-'} | ${r.concurrency} | ${r.maxSockets} | ${r.duplicates} | ${r.cpus} cores, load ${r.loadAverage}, ${r.node} |\n`;
   if (!text.includes('\n## Webhooks\n')) {
     text += `\n## Webhooks\n\n\`node bench/webhooks.js\` (after \`npm run build\`): N events queued first, then the real webhook-worker\n` +
-      `(own process) delivers them, signed, to a local receiver on the same machine. Rate = deliveries / time from first to last.\n\n` +
-      `| date | events | deliveries/s | concurrency | max sockets | duplicates | bad signatures | machine |\n|---|---|---|---|---|---|---|---|\n`;
+      `(own process) delivers them, signed, to a local receiver on the same machine. Rate = deliveries / time from first to last;\n` +
+      `worker CPU from /proc (user+system, from the first delivery on), which other load on the machine does not distort.\n\n` +
+      `| date | events | deliveries/s | worker CPU ms per delivery | deliveries/s per worker core | concurrency | max sockets | duplicates | machine |\n|---|---|---|---|---|---|---|---|---|\n`;
   }
   const start = text.indexOf('\n## Webhooks\n');
   const nextSection = text.indexOf('\n## ', start + 5);
