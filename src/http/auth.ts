@@ -18,9 +18,11 @@ export function presentedKey(req: Request): string | undefined {
 }
 
 export function requireKey(expected: string, what = 'API key'): RequestHandler {
+  // the expected side is hashed once, not per request (every API call passes here)
+  const expectedDigest = createHash('sha256').update(expected).digest();
   return (req, _res, next) => {
     const key = presentedKey(req);
-    if (!key || !safeEqual(key, expected)) {
+    if (!key || !timingSafeEqual(createHash('sha256').update(key).digest(), expectedDigest)) {
       return next(new AppError('unauthorized', `missing or invalid ${what} (send Authorization: Bearer <key> or apikey: <key>)`));
     }
     next();

@@ -96,7 +96,11 @@ export class MessageEnqueuer {
         });
       }
       const toAdd = duplicates.size ? batch.filter((p) => !duplicates.has(p)) : batch;
-      if (toAdd.length) await this.queue.addBulk(toAdd.map((p) => this.job(p)));
+      // one job: a plain add (one EVALSHA) is cheaper than addBulk's MULTI/EXEC around it
+      if (toAdd.length === 1) {
+        const { data, opts } = this.job(toAdd[0]);
+        await this.queue.add(data, opts);
+      } else if (toAdd.length) await this.queue.addBulk(toAdd.map((p) => this.job(p)));
     } catch (err) {
       if (claimed.length) await this.scripts.run(RELEASE, claimed.map((p) => this.idemKey(p.request)), claimed.map((p) => p.messageId)).catch(() => undefined);
       const e = new AppError('redis_unavailable', `could not queue the message: ${(err as Error).message}`);

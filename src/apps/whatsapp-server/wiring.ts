@@ -65,7 +65,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Start
     logger,
     redis,
     queues: queueSet.queues,
-    routers: [webhooksRouter, instancesRouter, instanceMediaRouter, messagesRouter, broadcastRoutes],
+    routers: [messagesRouter, webhooksRouter, instancesRouter, instanceMediaRouter, broadcastRoutes],
     bodyParsers: [broadcastBodyParser],
     internalRouters: [internalRouter, ...ops.routers],
     sessions,

@@ -42,7 +42,9 @@ export function messagesRouter(deps: ServerDeps): Router {
     const body: Record<string, unknown> = { success: true, jobId: queued.jobId, messageId: queued.messageId, status: 'queued', instanceId: input.instanceId, to: input.to };
     if (queued.duplicate) body.duplicate = true;
     if (input.delayMs > 0) body.scheduledFor = new Date(Date.now() + input.delayMs).toISOString();
-    res.status(202).json(body);
+    // written directly: res.json's ETag hashing and freshness checks are of no use on a POST answer
+    const text = JSON.stringify(body);
+    res.writeHead(202, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
   });
 
   router.get('/messages/:messageId', async (req, res) => {

@@ -1,0 +1,259 @@
+#!/usr/bin/env node
+/**
+ * Messages: (1) POST /queue/add-message throughput and latency of whatsapp-server against a naive
+ * Express + bull route (bench/naive-add-message.js), same Redis, same load, in the same run;
+ * (2) end-to-end messages per second through message-worker and the sandbox driver, pacing off.
+ * Runs the compiled processes (dist/, each its own process, as PM2 would) on throwaway prefixes.
+ * Needs Redis and a build (`npm run build`).
+ *
+ *   node bench/add-message.js
+ *   CONNECTIONS=100 DURATION=10 ROUNDS=2 N=20000 node bench/add-message.js
+ *   BENCH_APPEND=1 node bench/add-message.js   # also append the result to BENCHMARKS.md ("Messages")
+ *   NODE_ARGS=--cpu-prof SKIP_ROUTE=1 node bench/add-message.js   # profile our processes
+ *
+ * Route: autocannon, CONNECTIONS keep-alive connections for DURATION s per round, after a 2 s
+ * warm-up; rounds alternate baseline / ours. End to end: N messages are queued through the route
+ * first (worker stopped), then message-worker starts; the rate is taken from the sandbox send log
+ * (first to last send), so start-up is not counted. Receipts (3 per message) flow as usual.
+ */
+const path = require('node:path');
+const fs = require('node:fs');
+const os = require('node:os');
+const http = require('node:http');
+const { spawn } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+
+const root = path.join(__dirname, '..');
+const dist = path.join(root, 'dist');
+if (!fs.existsSync(path.join(dist, 'apps/whatsapp-server/main.js'))) {
+  console.error('dist/ is missing: run `npm run build` first');
+  process.exit(1);
+}
+const autocannon = require('autocannon');
+const IORedis = require('ioredis');
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
+const DURATION = Number(process.env.DURATION ?? 8);
+const ROUNDS = Number(process.env.ROUNDS ?? 2);
+const N = Number(process.env.N ?? 20000);
+const CONCURRENCY = Number(process.env.MESSAGE_CONCURRENCY ?? 200);
+const LATENCY = Number(process.env.SANDBOX_LATENCY_MS ?? 5);
+const INSTANCES = Number(process.env.INSTANCES ?? 4);
+const tag = randomBytes(3).toString('hex');
+const API_KEY = 'bench-api-key-0123456789';
+const children = new Set();
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = http.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function start(script, env) {
+  const args = script.startsWith(dist) ? (process.env.NODE_ARGS ?? '').split(' ').filter(Boolean) : [];
+  const child = spawn(process.execPath, [...args, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return new Promise((resolve, reject) => {
+    child.once('message', (m) => m === 'ready' && resolve(child));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+/** user+system CPU of a process in ms, from /proc (undefined elsewhere) */
+function cpuMs(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+async function redisCpuMs(r) {
+  const info = await r.info('cpu');
+  const get = (k) => Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+  return (get('used_cpu_user') + get('used_cpu_sys')) * 1000;
+}
+
+function stop(child) {
+  if (!child || child.exitCode !== null) return Promise.resolve();
+  child.kill('SIGTERM');
+  return new Promise((r) => child.once('exit', r));
+}
+
+async function request(port, method, p, body) {
+  const res = await fetch(`http://127.0.0.1:${port}${p}`, {
+    method,
+    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+function serverEnv(prefix, port, extra = {}) {
+  return {
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    API_KEY,
+    INTERNAL_TOKEN: 'bench-internal-token-0123456789',
+    WEBHOOK_SECRET: 'bench-webhook-secret-0123456789',
+    HOST: '127.0.0.1',
+    SERVER_PORT: String(port),
+    WHATSAPP_DRIVER: 'sandbox',
+    SANDBOX_LINK_DELAY_MS: '0',
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+async function createInstances(port, n) {
+  for (let i = 0; i < n; i++) {
+    const r = await request(port, 'POST', '/instance/create', { instanceId: `bench-${i}` });
+    if (r.status !== 201) throw new Error(`instance create: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+  for (;;) {
+    const r = await request(port, 'GET', '/instances');
+    const list = r.body.instances ?? [];
+    if (list.filter((x) => x.status === 'connected').length >= n) return;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
+
+function load(url, opts) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, method: 'POST', connections: CONNECTIONS, ...opts }, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+const body = (i = 0) => JSON.stringify({ instanceId: `bench-${i % INSTANCES}`, phone: '5511999990001', message: 'Olá! Sua consulta está confirmada para amanhã às 10h.' });
+
+async function routeBench() {
+  const oursPrefix = `bench-msg-${tag}`;
+  const naivePrefix = `bench-naive-${tag}`;
+  const oursPort = await freePort();
+  const naivePort = await freePort();
+  const server = await start(path.join(dist, 'apps/whatsapp-server/main.js'), serverEnv(oursPrefix, oursPort));
+  await createInstances(oursPort, INSTANCES);
+  const naive = await start(path.join(__dirname, 'naive-add-message.js'), { PORT: String(naivePort), REDIS_URL, QUEUE_PREFIX: naivePrefix });
+  const targets = {
+    naive: { pid: naive.pid, url: `http://127.0.0.1:${naivePort}/queue/add-message`, headers: { 'content-type': 'application/json' } },
+    ours: { pid: server.pid, url: `http://127.0.0.1:${oursPort}/queue/add-message`, headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` } },
+  };
+  const runs = { naive: [], ours: [] };
+  for (const name of ['naive', 'ours']) await load(targets[name].url, { headers: targets[name].headers, body: body(), duration: 2 }); // warm-up
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const name of round % 2 ? ['ours', 'naive'] : ['naive', 'ours']) {
+      const cpu0 = cpuMs(targets[name].pid);
+      const r = await load(targets[name].url, { headers: targets[name].headers, body: body(), duration: DURATION });
+      const ok = r['2xx'];
+      // server CPU per accepted request: what the route costs, whatever limits the load generator
+      const cpuUs = ((cpuMs(targets[name].pid) - cpu0) * 1000) / ok;
+      runs[name].push({ rps: ok / DURATION, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors + r.timeouts, cpuUs });
+      console.error(`${name} round ${round + 1}: ${Math.round(ok / DURATION)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${Math.round(cpuUs)} µs CPU/req, errors ${r.non2xx + r.errors + r.timeouts}`);
+    }
+  }
+  await stop(naive);
+  await stop(server);
+  await cleanup(oursPrefix);
+  await cleanup(naivePrefix);
+  const avg = (xs, k) => xs.reduce((s, x) => s + x[k], 0) / xs.length;
+  const summary = (xs) => ({ rps: Math.round(avg(xs, 'rps')), p50: +avg(xs, 'p50').toFixed(1), p99: +avg(xs, 'p99').toFixed(1), cpuUs: Math.round(avg(xs, 'cpuUs')), errors: xs.reduce((s, x) => s + x.errors, 0) });
+  return { naive: summary(runs.naive), ours: summary(runs.ours) };
+}
+
+async function endToEnd() {
+  const prefix = `bench-e2e-${tag}`;
+  const port = await freePort();
+  const logFile = path.join(os.tmpdir(), `${prefix}-sandbox.jsonl`);
+  const env = serverEnv(prefix, port, {
+    SANDBOX_LOG_FILE: logFile,
+    SANDBOX_LATENCY_MS: String(LATENCY),
+    SANDBOX_RECEIPT_DELAY_MS: '50',
+    PACING_MIN_GAP_MS: '0',
+    PACING_JITTER_MS: '0',
+    MESSAGE_CONCURRENCY: String(CONCURRENCY),
+    MESSAGE_WORKER_PORT: String(await freePort()),
+  });
+  const server = await start(path.join(dist, 'apps/whatsapp-server/main.js'), env);
+  await createInstances(port, INSTANCES);
+  let i = 0;
+  await load(`http://127.0.0.1:${port}/queue/add-message`, {
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+    amount: N,
+    requests: [{ setupRequest: (req) => ({ ...req, body: body(i++) }) }],
+  });
+  const redis = new IORedis(REDIS_URL);
+  const worker = await start(path.join(dist, 'apps/message-worker/main.js'), env);
+  const cpu0 = { server: cpuMs(server.pid), worker: cpuMs(worker.pid), redis: await redisCpuMs(redis) };
+  const deadline = Date.now() + Math.max(120_000, N * 10);
+  let lines = [];
+  while (Date.now() < deadline) {
+    lines = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').filter(Boolean) : [];
+    if (lines.length >= N) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  // receipts trail the last send by 3 x SANDBOX_RECEIPT_DELAY_MS; their work belongs to the run
+  await new Promise((r) => setTimeout(r, 500));
+  const cpu = { server: cpuMs(server.pid) - cpu0.server, worker: cpuMs(worker.pid) - cpu0.worker, redis: (await redisCpuMs(redis)) - cpu0.redis };
+  redis.disconnect();
+  await stop(worker);
+  await stop(server);
+  const at = lines.map((l) => JSON.parse(l).at).sort((a, b) => a - b);
+  const ids = new Set(lines.map((l) => JSON.parse(l).messageId));
+  fs.rmSync(logFile, { force: true });
+  await cleanup(prefix);
+  const seconds = (at[at.length - 1] - at[0]) / 1000;
+  const perMsg = (ms) => +((ms * 1000) / lines.length).toFixed(0);
+  return { sent: lines.length, unique: ids.size, seconds: +seconds.toFixed(2), perSecond: Math.round((lines.length - 1) / seconds), cpuUs: { server: perMsg(cpu.server), worker: perMsg(cpu.worker), redis: perMsg(cpu.redis) } };
+}
+
+async function cleanup(prefix) {
+  const r = new IORedis(REDIS_URL);
+  let cursor = '0';
+  do {
+    const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await r.del(...keys);
+  } while (cursor !== '0');
+  r.disconnect();
+}
+
+async function main() {
+  const route = process.env.SKIP_ROUTE ? { naive: { rps: 1 }, ours: { rps: 0 } } : await routeBench();
+  const e2e = await endToEnd();
+  const ratio = (route.ours.rps / route.naive.rps).toFixed(2);
+  const text = [
+    `### add-message (${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, node ${process.version})`,
+    '',
+    `Route, autocannon ${CONNECTIONS} connections, ${ROUNDS} x ${DURATION} s per side, same Redis:`,
+    '',
+    '| | req/s | p50 ms | p99 ms | server CPU µs/req | errors |',
+    '|---|---|---|---|---|---|',
+    `| naive Express + bull queue.add | ${route.naive.rps} | ${route.naive.p50} | ${route.naive.p99} | ${route.naive.cpuUs} | ${route.naive.errors} |`,
+    `| whatsapp-server POST /queue/add-message | ${route.ours.rps} | ${route.ours.p50} | ${route.ours.p99} | ${route.ours.cpuUs} | ${route.ours.errors} |`,
+    '',
+    `Ours / naive: throughput ${ratio}x, server CPU per request ${(route.naive.cpuUs / route.ours.cpuUs).toFixed(2)}x less.`,
+    '',
+    `End to end (pacing off, ${INSTANCES} instances, MESSAGE_CONCURRENCY=${CONCURRENCY}, SANDBOX_LATENCY_MS=${LATENCY}, receipts on): ` +
+      `${e2e.sent} sends (${e2e.unique} unique ids) in ${e2e.seconds} s = **${e2e.perSecond} messages/s**. ` +
+      `CPU per message: whatsapp-server ${e2e.cpuUs.server} µs, message-worker ${e2e.cpuUs.worker} µs, Redis ${e2e.cpuUs.redis} µs.`,
+    '',
+  ].join('\n');
+  console.log(text);
+  if (process.env.BENCH_APPEND) {
+    const file = path.join(root, 'BENCHMARKS.md');
+    const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+    fs.writeFileSync(file, current.includes('## Messages') ? `${current.trimEnd()}\n\n${text}` : `${current.trimEnd()}\n\n## Messages\n\n${text}`);
+  }
+}
+
+main().catch(async (err) => {
+  console.error(err);
+  for (const c of children) c.kill('SIGKILL');
+  process.exit(1);
+});
