@@ -1,7 +1,7 @@
 import type { Config } from '../shared/config';
 import type { Logger } from '../shared/logger';
 import { AppError, toAppError } from '../shared/errors';
-import type { AppJob, JobHandler } from '../queues/factory';
+import type { AppJob, AppQueue, JobHandler } from '../queues/factory';
 import type { WebhookJobData } from '../queues/contract';
 import type { EventFamily } from '../queues/events';
 import { routeEvent } from './routing';
@@ -96,4 +96,19 @@ async function deadLetter(job: AppJob<'webhook'>, data: StoredJobData, url: stri
     throw waitWithoutAttempt(job, `dead-letter write failed: ${(storeErr as Error).message}`, 5000);
   }
   deps.logger.warn('webhook dead-lettered', { eventId: event.id, type: event.type, instanceId: event.instanceId, url, attempts: attempt, status: e.httpStatus, error: e.message });
+}
+
+/**
+ * Bull fails a job by itself after maxStalledCount stalls (a worker that keeps dying during this
+ * delivery, e.g. out of memory): the handler never sees that failure, so dead-letter it here.
+ */
+export function deadLetterStalledJobs(queue: AppQueue<'webhook'>, deadLetters: Pick<DeadLetterStore, 'add'>, logger: Logger): void {
+  queue.on('failed', (job: AppJob<'webhook'> | null, err: Error | undefined) => {
+    const event = job?.data?.event;
+    if (!job || !event?.id || !/stalled more than allowable limit/.test(err?.message ?? '')) return;
+    deadLetters
+      .add({ id: event.id, event, lastError: 'delivery interrupted too often (worker stopped while delivering)', attempts: job.attemptsMade, deadAt: new Date().toISOString() })
+      .then(() => logger.warn('webhook dead-lettered after repeated stalls', { eventId: event.id }))
+      .catch((e: Error) => logger.error('could not dead-letter a stalled webhook job', { eventId: event.id, error: e.message }));
+  });
 }

@@ -11,11 +11,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export const SIGNATURE_VERSION = 'v1';
 export const DEFAULT_TOLERANCE_S = 5 * 60;
 
-export interface SignedHeaders {
+export type SignedHeaders = {
   'webhook-id': string;
   'webhook-timestamp': string;
   'webhook-signature': string;
-}
+};
 
 export function computeSignature(secret: string, id: string, timestamp: number | string, body: string): string {
   return createHmac('sha256', Buffer.from(secret, 'utf8')).update(`${id}.${timestamp}.${body}`, 'utf8').digest('base64');

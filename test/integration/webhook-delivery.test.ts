@@ -13,6 +13,8 @@ import { createServerApp, ServerDeps } from '../../src/http/server-app';
 import { webhooksRouter } from '../../src/http/routes/webhooks';
 import { verifySignature } from '../../src/webhooks/signature';
 import { WebhookDeliverer } from '../../src/webhooks/deliver';
+import { DeadLetterStore } from '../../src/webhooks/dead-letters';
+import { deadLetterStalledJobs } from '../../src/webhooks/handler';
 import { silentLogger } from '../../src/shared/logger';
 import type { Running } from '../../src/shared/lifecycle';
 import type { Config } from '../../src/shared/config';
@@ -66,7 +68,7 @@ afterAll(async () => {
 describe('webhook delivery', () => {
   it('posts the signed envelope with the Supabase key to the family edge function', async () => {
     const event = await publish({ type: 'message.received', data: { from: '5511999999999', text: 'olá' } });
-    const [req] = await waitFor(() => forEvent(event.id).length && forEvent(event.id), { what: 'delivery' });
+    const [req] = await waitFor(() => (forEvent(event.id).length ? forEvent(event.id) : undefined), { what: 'delivery' });
     expect(req.path).toBe('/functions/v1/webhook_whatsapp_web');
     expect(req.json).toEqual({ id: event.id, type: 'message.received', instanceId: 'inst-1', timestamp: event.timestamp, data: event.data });
     expect(req.headers['webhook-id']).toBe(event.id);
@@ -105,8 +107,11 @@ describe('webhook delivery', () => {
     expect(reqs).toHaveLength(3);
     expect(new Set(reqs.map((r) => r.headers['webhook-id']))).toEqual(new Set([id]));
     expect(reqs.every((r) => verifySignature({ secret: TEST_SECRETS.WEBHOOK_SECRET, body: r.body, headers: r.headers as Record<string, string> }))).toBe(true);
-    const job = await waitFor(async () => (await producer.queues.webhook.getJob(id))?.finishedOn && producer.queues.webhook.getJob(id));
-    expect(await job!.getState()).toBe('completed');
+    const job = await waitFor(async () => {
+      const j = await producer.queues.webhook.getJob(id);
+      return j?.finishedOn ? j : undefined;
+    }, { what: 'job finished' });
+    expect(await job.getState()).toBe('completed');
   });
 
   it('honours Retry-After on 429', async () => {
@@ -157,6 +162,21 @@ describe('webhook delivery', () => {
     expect(replay.body.replayed).toContain(id);
     await waitFor(() => forEvent(id).length === 5, { what: 'replayed delivery' });
     await waitFor(async () => (await request(app).get('/webhooks/dead').set(auth)).body.total === 0, { what: 'dead set empty' });
+  });
+
+  it('dead-letters a job Bull failed by itself after too many stalls', async () => {
+    const store = new DeadLetterStore(redis, prefix, 100);
+    const queue = producer.queues.webhook;
+    deadLetterStalledJobs(queue, store, logger);
+    const id = eventId('stalled');
+    const event = { id, type: 'message.received' as const, instanceId: 'inst-1', timestamp: new Date().toISOString(), data: {} };
+    // what Bull's stalled-job check emits; the job itself is never delivered by this test
+    queue.emit('failed', { data: { event }, attemptsMade: 0 }, new Error('job stalled more than allowable limit'));
+    queue.emit('failed', { data: { event: { ...event, id: `${id}-other` } }, attemptsMade: 1 }, new Error('edge function answered HTTP 500'));
+    await waitFor(async () => (await store.getMany([id])).length, { what: 'stalled job dead-lettered' });
+    expect((await store.getMany([id]))[0]).toMatchObject({ id, attempts: 0, event: { id } });
+    expect(await store.getMany([`${id}-other`])).toEqual([]);
+    await store.removeIf(id);
   });
 
   it('answers bad input with 400 and a missing key with 401', async () => {

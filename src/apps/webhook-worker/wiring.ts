@@ -3,7 +3,7 @@ import type { Logger } from '../../shared/logger';
 import type { WorkerSpec } from '../../shared/worker-process';
 import { WebhookDeliverer } from '../../webhooks/deliver';
 import { DeadLetterStore } from '../../webhooks/dead-letters';
-import { createWebhookHandler } from '../../webhooks/handler';
+import { createWebhookHandler, deadLetterStalledJobs } from '../../webhooks/handler';
 import { unroutedFamilies } from '../../webhooks/routing';
 import { MAINTENANCE_JOB } from '../../queues/maintenance-jobs';
 import { maintenanceJobHandler } from '../../maintenance/tasks';
@@ -34,6 +34,7 @@ export function webhookWorkerSpec(config: Config, logger: Logger): WorkerSpec<'w
         maxSockets: config.WEBHOOK_MAX_SOCKETS,
       });
       const deadLetters = new DeadLetterStore(ctx.redis, config.QUEUE_PREFIX, config.DEAD_LETTER_MAX);
+      deadLetterStalledJobs(ctx.queueSet.queues.webhook, deadLetters, logger);
       return createWebhookHandler({ config, logger, deliverer: countDeliveries(deliverer, ctx.metrics), deadLetters });
     },
     // maintenance jobs (enqueued by whatsapp-server's schedules) ride on this queue
