@@ -78,6 +78,16 @@ export const configSchema = z.object({
   WA_VERSION: waVersion,
   WA_WEBSOCKET_URL: url(['ws:', 'wss:']).default('wss://web.whatsapp.com/ws/chat'),
   WA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
+  /** deadline of the WhatsApp Web version fetch at start (0 = never fetch: WA_VERSION or the bundled one) */
+  WA_VERSION_FETCH_TIMEOUT_MS: int(5000),
+  /** reconnect backoff: first step and cap (jitter 50-100% of each step) */
+  WA_RECONNECT_BASE_MS: int(1000, 1),
+  WA_RECONNECT_MAX_MS: int(60000, 1),
+  /** loop guard: more closes than WA_LOOP_MAX_CLOSES within WA_LOOP_WINDOW_MS -> status failed (credentials kept) */
+  WA_LOOP_MAX_CLOSES: int(10, 1),
+  WA_LOOP_WINDOW_MS: int(600000, 1),
+  /** recent messages kept per instance (no media bytes) for media downloads, quoting and resend requests */
+  WA_RECENT_MESSAGES: int(500, 0),
   RESTORE_CONCURRENCY: int(5, 1),
   RESTORE_JITTER_MS: int(1000),
   MEDIA_MAX_BYTES: int(64 * 1024 * 1024, 1),
