@@ -18,24 +18,26 @@ export interface ControlDeps {
  * - resume: paused -> running (or scheduled when it never started); a campaign that stopped by
  *   itself (failed: instance logged out, restriction) is re-enqueued and continues where it stopped
  * - cancel: scheduled|running|paused -> cancelled; a job still waiting for its start time is removed
- * Returns the status before the change.
+ * Returns the status before the change, and whether a job that never ran was removed (then no
+ * worker reports the end: the caller does).
  */
-export async function controlCampaign(deps: ControlDeps, campaignId: string, action: ControlAction): Promise<CampaignStatus> {
+export async function controlCampaign(deps: ControlDeps, campaignId: string, action: ControlAction): Promise<{ previousStatus: CampaignStatus; jobRemoved?: boolean }> {
   const { store } = deps;
   switch (action) {
     case 'pause':
-      return check(campaignId, 'pause', await store.transition(campaignId, ['scheduled', 'running'], 'paused'));
+      return { previousStatus: check(campaignId, 'pause', await store.transition(campaignId, ['scheduled', 'running'], 'paused')) };
     case 'cancel': {
-      const before = check(campaignId, 'cancel', await store.transition(campaignId, ['scheduled', 'running', 'paused'], 'cancelled', { finish: true }));
+      const previousStatus = check(campaignId, 'cancel', await store.transition(campaignId, ['scheduled', 'running', 'paused'], 'cancelled', { finish: true }));
       const job = await deps.queue.getJob(campaignId);
-      if (job && ['delayed', 'waiting', 'paused'].includes(await job.getState())) await job.remove().catch(() => undefined);
+      let jobRemoved = false;
+      if (job && ['delayed', 'waiting', 'paused'].includes(await job.getState())) jobRemoved = await job.remove().then(() => true, () => false);
       await store.expireFinished(campaignId);
-      return before;
+      return { previousStatus, jobRemoved };
     }
     case 'resume': {
       const current = await store.status(campaignId);
-      if (current === 'failed') return restartStopped(deps, campaignId);
-      return check(campaignId, 'resume', await store.transition(campaignId, ['paused'], 'resume'));
+      if (current === 'failed') return { previousStatus: await restartStopped(deps, campaignId) };
+      return { previousStatus: check(campaignId, 'resume', await store.transition(campaignId, ['paused'], 'resume')) };
     }
   }
 }

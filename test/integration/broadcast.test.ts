@@ -165,6 +165,35 @@ describe('add-broadcast and the campaign run', () => {
     expect(stopped.pending).toBeGreaterThan(0);
     const events = (await stack.events('campaign.stopped')).filter((e) => e.data.campaignId === 'camp-gone');
     expect(events).toHaveLength(1);
+
+    // paired again, the stopped campaign resumes where it stopped: nobody gets it twice
+    await stack.createInstance('bc-gone');
+    expect((await stack.call('POST', '/broadcast/camp-gone/resume')).status).toBe(200);
+    const done = await stack.waitStatus('camp-gone', 'completed', 30_000);
+    expect(done).toMatchObject({ sent: 40, pending: 0, finishedAt: expect.any(String) });
+    expect(done.error).toBeUndefined();
+    const log = await stack.sendLog('bc-gone');
+    expect(log).toHaveLength(40);
+    expect(new Set(log.map((l) => l.to)).size).toBe(40);
+  });
+
+  it('cancelling a scheduled campaign removes its job and reports the end', async () => {
+    const at = new Date(Date.now() + 3_600_000).toISOString();
+    expect((await add({ instanceId: 'bc-sched', campaignId: 'camp-later', contacts: [phone(90_000)], message: 'never', scheduledFor: at })).status).toBe(202);
+    expect(await (await stack.server.deps.queues.broadcast.getJob('camp-later'))?.getState()).toBe('delayed');
+    const res = await stack.call('POST', '/broadcast/camp-later/cancel');
+    expect(res.body).toMatchObject({ status: 'cancelled', previousStatus: 'scheduled' });
+    expect(await stack.server.deps.queues.broadcast.getJob('camp-later')).toBeNull();
+    await waitFor(async () => (await stack.events('campaign.completed')).some((e) => e.data.campaignId === 'camp-later' && e.data.status === 'cancelled'), { what: 'end event' });
+  });
+
+  it('streams progress as Server-Sent Events and ends when the campaign is finished', async () => {
+    const res = await fetch(`http://127.0.0.1:${stack.config.SERVER_PORT}/broadcast-status/camp-rate/stream`, { headers: { authorization: `Bearer ${stack.config.API_KEY}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const text = await res.text(); // the stream ends by itself: the campaign is completed
+    expect(text).toMatch(/event: progress\ndata: \{.*"status":"completed"/);
+    expect(text).toMatch(/event: end\ndata: \{"status":"completed"\}/);
   });
 
   it('waits while the instance circuit breaker is open and shows why', async () => {

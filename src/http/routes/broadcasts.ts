@@ -11,6 +11,7 @@ import { acceptBroadcast } from '../../campaigns/create';
 import { controlCampaign, ControlAction } from '../../campaigns/control';
 import { loadSummary } from '../../campaigns/summary';
 import { CAMPAIGN_ID_RE } from '../../campaigns/schema';
+import { streamSummary } from './broadcast-stream';
 
 /**
  * add-broadcast gets its own JSON body limit (BROADCAST_BODY_LIMIT, 100,000 contacts are about
@@ -54,11 +55,20 @@ export function broadcastRoutes(deps: ServerDeps): Router {
     res.json({ success: true, ...summary, recipients: { filter: 'failed', total: failed.total, offset: query.offset, limit: query.limit, items: failed.items.map(publicFailure) } });
   });
 
+  router.get('/broadcast-status/:campaignId/stream', async (req, res) => {
+    const campaignId = campaignParam(req.params.campaignId);
+    const first = await loadSummary(store, campaignId, pacing);
+    if (!first) throw notFound(campaignId);
+    await streamSummary(req, res, first, () => loadSummary(store, campaignId, pacing), { intervalMs: 1000, maxMs: 15_000 });
+  });
+
   for (const action of ['pause', 'resume', 'cancel'] as ControlAction[]) {
     router.post(`/broadcast/:campaignId/${action}`, async (req, res) => {
       const campaignId = campaignParam(req.params.campaignId);
-      const previousStatus = await controlCampaign({ store, queue }, campaignId, action);
+      const { previousStatus, jobRemoved } = await controlCampaign({ store, queue }, campaignId, action);
       const summary = await loadSummary(store, campaignId, pacing);
+      // a campaign cancelled before its job ran has no worker to report its end
+      if (jobRemoved && summary) deps.events?.publish({ type: 'campaign.completed', instanceId: summary.instanceId, data: { ...summary } });
       res.json({ success: true, action, previousStatus, ...summary });
     });
   }

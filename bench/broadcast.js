@@ -1,0 +1,242 @@
+#!/usr/bin/env node
+/**
+ * Broadcasts: (1) POST /queue/add-broadcast accept time and whatsapp-server RSS growth for 10,000
+ * and 100,000 contacts; (2) campaign send rate through broadcast-worker and the sandbox with
+ * pacing off; (3) pacing accuracy: gaps between a campaign's sends (sandbox log) against the set
+ * gap, without and with jitter. Runs the compiled processes (dist/) on a throwaway prefix.
+ * Needs Redis and a build (`npm run build`).
+ *
+ *   node bench/broadcast.js
+ *   SIZES=10000,100000 ROUNDS=3 SEND_N=5000 node bench/broadcast.js
+ *   BENCH_APPEND=1 node bench/broadcast.js   # also append the result to BENCHMARKS.md ("Broadcasts")
+ *
+ * Accept: the body is built and serialised before the clock starts; the time is the client's
+ * wall time for the whole request (upload, parse, normalise, Redis writes, answer) on loopback.
+ * RSS is read from the server's /health before and after each request (no forced GC).
+ */
+const path = require('node:path');
+const fs = require('node:fs');
+const os = require('node:os');
+const http = require('node:http');
+const { spawn } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+
+const root = path.join(__dirname, '..');
+const dist = path.join(root, 'dist');
+if (!fs.existsSync(path.join(dist, 'apps/whatsapp-server/main.js'))) {
+  console.error('dist/ is missing: run `npm run build` first');
+  process.exit(1);
+}
+const IORedis = require('ioredis');
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SIZES = (process.env.SIZES ?? '10000,100000').split(',').map(Number);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const SEND_N = Number(process.env.SEND_N ?? 3000);
+const LATENCY = Number(process.env.SANDBOX_LATENCY_MS ?? 5);
+const tag = randomBytes(3).toString('hex');
+const prefix = `bench-bc-${tag}`;
+const API_KEY = 'bench-api-key-0123456789';
+const logFile = path.join(os.tmpdir(), `${prefix}-sandbox.jsonl`);
+const children = new Set();
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = http.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function start(name, env) {
+  const child = spawn(process.execPath, [path.join(dist, 'apps', name, 'main.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return new Promise((resolve, reject) => {
+    child.once('message', (m) => m === 'ready' && resolve(child));
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+  });
+}
+
+function stop(child) {
+  if (!child || child.exitCode !== null) return Promise.resolve();
+  child.kill('SIGTERM');
+  return new Promise((r) => child.once('exit', r));
+}
+
+async function request(port, method, p, body) {
+  const res = await fetch(`http://127.0.0.1:${port}${p}`, {
+    method,
+    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+const rss = async (port) => (await request(port, 'GET', '/health')).body.memory.rss;
+const mb = (n) => +(n / 1024 / 1024).toFixed(1);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const phone = (i) => `5511${String(900000000 + i)}`;
+
+function sendLog(instanceId) {
+  if (!fs.existsSync(logFile)) return [];
+  return fs.readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.instanceId === instanceId);
+}
+
+async function waitStatus(port, campaignId, status, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = (await request(port, 'GET', `/broadcast-status/${campaignId}`)).body;
+    if (s.status === status) return s;
+    if (Date.now() > deadline) throw new Error(`campaign ${campaignId} not ${status}: ${JSON.stringify(s)}`);
+    await sleep(200);
+  }
+}
+
+async function createInstance(port, instanceId) {
+  const r = await request(port, 'POST', '/instance/create', { instanceId });
+  if (r.status !== 201) throw new Error(`instance create: ${r.status} ${JSON.stringify(r.body)}`);
+  for (;;) {
+    if ((await request(port, 'GET', `/instance/${instanceId}/status`)).body.status === 'connected') return;
+    await sleep(50);
+  }
+}
+
+async function acceptBench(port) {
+  const results = [];
+  for (const size of SIZES) {
+    const runs = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      // half plain numbers, half contacts with a name (templates), 1% duplicates
+      const contacts = Array.from({ length: size }, (_, i) => (i % 100 === 99 ? phone(i - 1) : i % 2 ? { phone: phone(i), name: `Cliente ${i}` } : phone(i)));
+      const body = JSON.stringify({ instanceId: 'bench-bc', campaignId: `accept-${size}-${round}-${tag}`, contacts, message: 'Olá {{name}}, temos novidades para você!', scheduledFor: new Date(Date.now() + 86_400_000).toISOString() });
+      const before = await rss(port);
+      const t0 = process.hrtime.bigint();
+      const res = await request(port, 'POST', '/queue/add-broadcast', body);
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (res.status !== 202) throw new Error(`accept ${size}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+      const after = await rss(port);
+      runs.push({ ms, bodyMB: mb(body.length), rssBefore: before, rssAfter: after });
+      console.error(`accept ${size}: ${ms.toFixed(0)} ms, body ${mb(body.length)} MB, RSS ${mb(before)} -> ${mb(after)} MB (queued ${res.body.queued})`);
+    }
+    const sorted = runs.map((r) => r.ms).sort((a, b) => a - b);
+    results.push({
+      contacts: size,
+      bodyMB: runs[0].bodyMB,
+      medianMs: Math.round(sorted[Math.floor(sorted.length / 2)]),
+      maxMs: Math.round(sorted[sorted.length - 1]),
+      rssFirstGrowthMB: mb(runs[0].rssAfter - runs[0].rssBefore),
+      rssAfterMB: mb(runs[runs.length - 1].rssAfter),
+    });
+  }
+  return results;
+}
+
+async function campaign(port, instanceId, campaignId, n, extra = {}) {
+  const contacts = Array.from({ length: n }, (_, i) => phone(1_000_000 + i));
+  const r = await request(port, 'POST', '/queue/add-broadcast', { instanceId, campaignId, contacts, message: 'Promoção de hoje: 20% de desconto!', ...extra });
+  if (r.status !== 202) throw new Error(`campaign ${campaignId}: ${r.status}`);
+  await waitStatus(port, campaignId, 'completed', Math.max(120_000, n * 50 + (extra.rateLimitMs ?? 0) * n * 2));
+  const ats = sendLog(instanceId).map((l) => l.at).sort((a, b) => a - b);
+  if (ats.length !== n) throw new Error(`${campaignId}: ${ats.length} sends in the log, expected ${n}`);
+  return ats;
+}
+
+function gapStats(ats, setMs) {
+  const gaps = ats.slice(1).map((t, i) => t - ats[i]);
+  const mean = gaps.reduce((s, g) => s + g, 0) / gaps.length;
+  return { setGapMs: setMs, sends: ats.length, minGapMs: Math.min(...gaps), meanGapMs: +mean.toFixed(1), maxGapMs: Math.max(...gaps), belowSet: gaps.filter((g) => g < setMs).length };
+}
+
+async function main() {
+  const port = await freePort();
+  const env = {
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    API_KEY,
+    INTERNAL_TOKEN: 'bench-internal-token-0123456789',
+    WEBHOOK_SECRET: 'bench-webhook-secret-0123456789',
+    HOST: '127.0.0.1',
+    SERVER_PORT: String(port),
+    BROADCAST_WORKER_PORT: String(await freePort()),
+    WHATSAPP_DRIVER: 'sandbox',
+    SANDBOX_LINK_DELAY_MS: '0',
+    SANDBOX_LATENCY_MS: String(LATENCY),
+    SANDBOX_RECEIPT_DELAY_MS: '50',
+    SANDBOX_LOG_FILE: logFile,
+    PACING_MIN_GAP_MS: '0',
+    PACING_JITTER_MS: '0',
+    LOG_LEVEL: 'warn',
+  };
+  const server = await start('whatsapp-server', env);
+  for (const id of ['bench-bc', 'bench-rate', 'bench-gap', 'bench-jitter']) await createInstance(port, id);
+  const accept = await acceptBench(port);
+
+  let worker = await start('broadcast-worker', env);
+  const t = await campaign(port, 'bench-rate', `rate-${tag}`, SEND_N);
+  const sendRate = { sends: SEND_N, perSecond: Math.round(((SEND_N - 1) / (t[t.length - 1] - t[0])) * 1000), sandboxLatencyMs: LATENCY };
+  console.error(`send rate, pacing off: ${sendRate.perSecond}/s over ${SEND_N} sends`);
+  const gap = gapStats(await campaign(port, 'bench-gap', `gap-${tag}`, 60, { rateLimitMs: 200 }), 200);
+  console.error(`rateLimitMs 200, no jitter: ${JSON.stringify(gap)}`);
+  await stop(worker);
+  worker = await start('broadcast-worker', { ...env, PACING_JITTER_MS: '200' });
+  const jitter = { ...gapStats(await campaign(port, 'bench-jitter', `jitter-${tag}`, 60, { rateLimitMs: 300 }), 300), jitterMs: 200, expectedMeanMs: 400 };
+  console.error(`rateLimitMs 300, jitter 0-200: ${JSON.stringify(jitter)}`);
+  await stop(worker);
+  await stop(server);
+  return { accept, sendRate, pacing: [gap, jitter] };
+}
+
+async function cleanup() {
+  const r = new IORedis(REDIS_URL);
+  let cursor = '0';
+  do {
+    const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await r.del(...keys);
+  } while (cursor !== '0');
+  r.disconnect();
+  fs.rmSync(logFile, { force: true });
+}
+
+function markdown(res) {
+  const cpu = os.cpus();
+  const lines = [
+    `### Run ${new Date().toISOString().slice(0, 10)} (${cpu.length} × ${cpu[0]?.model.trim()}, node ${process.version})`,
+    '',
+    '| contacts | body | accept (median) | accept (max) | server RSS growth (first request) | server RSS after all rounds |',
+    '|---|---|---|---|---|---|',
+    ...res.accept.map((a) => `| ${a.contacts.toLocaleString('en')} | ${a.bodyMB} MB | ${a.medianMs} ms | ${a.maxMs} ms | ${a.rssFirstGrowthMB} MB | ${a.rssAfterMB} MB |`),
+    '',
+    `Send rate, pacing off (one campaign, one instance, sandbox latency ${res.sendRate.sandboxLatencyMs} ms): **${res.sendRate.perSecond} sends/s** over ${res.sendRate.sends} sends.`,
+    '',
+    '| set gap | jitter | sends | min gap | mean gap | max gap | gaps below the set gap |',
+    '|---|---|---|---|---|---|---|',
+    ...res.pacing.map((p) => `| ${p.setGapMs} ms | ${p.jitterMs ? `0-${p.jitterMs} ms (mean expected ${p.expectedMeanMs} ms)` : 'none'} | ${p.sends} | ${p.minGapMs} ms | ${p.meanGapMs} ms | ${p.maxGapMs} ms | ${p.belowSet} |`),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+main()
+  .then(async (res) => {
+    console.log(JSON.stringify(res, null, 2));
+    const md = markdown(res);
+    console.log(md);
+    if (process.env.BENCH_APPEND) {
+      const file = path.join(root, 'BENCHMARKS.md');
+      const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+      const head = '## Broadcasts';
+      const out = text.includes(head) ? text.replace(head, `${head}\n\n${md}`) : `${text.trimEnd()}\n\n${head}\n\nMeasured with \`node bench/broadcast.js\`.\n\n${md}`;
+      fs.writeFileSync(file, out);
+    }
+  })
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    for (const c of children) c.kill('SIGKILL');
+    await cleanup().catch(() => undefined);
+  });
