@@ -69,7 +69,7 @@ export function defaultJobOptions(name: QueueName, config: Config): JobOptionsSh
         removeOnFail: { age: retentionS },
       };
     case 'webhook':
-      // 15 attempts from 2 s doubling, capped at 1 h: the schedule spans about 6 hours.
+      // 15 attempts from 2 s doubling (with jitter), capped at 1 h: the schedule spans about 2 to 4 hours.
       return {
         attempts: config.WEBHOOK_ATTEMPTS,
         backoff: { type: 'smart', options: { baseMs: config.WEBHOOK_BACKOFF_MS, maxMs: 60 * 60_000 } },

@@ -41,7 +41,7 @@ export function createQueues(config: Config, logger: Logger): QueueSet {
   const connect = (type: string) => {
     // Bull's connections queue commands while Redis is away and retry them when it returns, so a
     // job's completion is recorded late rather than lost. HTTP routes are guarded separately.
-    const conn = createRedis(config.REDIS_URL, { name: `${config.QUEUE_PREFIX}-bull-${type}`, logger, forBull: true });
+    const conn = createRedis(config.REDIS_URL, { name: `${config.QUEUE_PREFIX}-bull-${type}`, logger, forBull: true, autoPipelining: type === 'client' });
     owned.push(conn);
     return conn;
   };
@@ -110,8 +110,10 @@ export function consume<N extends QueueName>(queue: AppQueue<N>, concurrency: nu
     try {
       return await run(job as AppJob<N> & Job);
     } catch (err) {
-      const e = err as Error;
-      logger.warn('job failed', { queue: queue.name, jobId: job.id, attempt: job.attemptsMade + 1, error: e.message, code: (e as { code?: string }).code });
+      const e = err as Error & { code?: string; quiet?: boolean };
+      // A handler marks expected waits (no webhook URL yet, instance reconnecting) as quiet: they
+      // are retries by design and would otherwise flood the log once per job per minute.
+      logger.log(e.quiet ? 'debug' : 'warn', 'job failed', { queue: queue.name, jobId: job.id, attempt: job.attemptsMade + 1, error: e.message, code: e.code });
       throw err;
     }
   });

@@ -26,8 +26,9 @@ export interface HandlerDeps {
  */
 function waitWithoutAttempt(job: AppJob<'webhook'>, message: string, retryAfterMs: number): AppError {
   job.attemptsMade = Math.max(job.attemptsMade - 1, -1);
-  const err = new AppError('transient', message, undefined, { retryable: true }) as AppError & { retryAfterMs: number };
+  const err = new AppError('transient', message, undefined, { retryable: true }) as AppError & { retryAfterMs: number; quiet: boolean };
   err.retryAfterMs = retryAfterMs;
+  err.quiet = true;
   err.stack = undefined;
   return err;
 }
