@@ -1,6 +1,7 @@
 import type { Config } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
 import { redisKeys } from '../../shared/keys';
+import { createRedis, waitForRedis } from '../../shared/redis';
 import type { WorkerSpec } from '../../shared/worker-process';
 import { EventPublisher } from '../../queues/publisher';
 import { InstanceRegistry } from '../../whatsapp/instance-registry';
@@ -11,25 +12,32 @@ import { sendCounter } from '../../metrics/counting';
 
 /** message-worker: consumes the `message` queue and sends each message through the send pipeline. */
 export function messageWorkerSpec(config: Config, logger: Logger): WorkerSpec<'message'> {
-  let closePipeline: (() => void) | undefined;
+  let closePipeline: (() => Promise<void>) | undefined;
   return {
     name: 'message-worker',
     queue: 'message',
     port: config.MESSAGE_WORKER_PORT,
     concurrency: config.MESSAGE_CONCURRENCY,
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const events = new EventPublisher(ctx.queueSet.queues.webhook, logger);
       const instances = new InstanceCache(new InstanceRegistry(ctx.redis, redisKeys(config.QUEUE_PREFIX)), config.INSTANCE_CACHE_MS);
+      // the send path's own connection, auto-pipelined: with many jobs in flight their status,
+      // circuit and pacing calls leave in shared writes instead of one syscall each
+      const sendRedis = createRedis(config.REDIS_URL, { name: `${config.QUEUE_PREFIX}-message-send`, logger, autoPipelining: true });
+      await waitForRedis(sendRedis, logger);
       const built = createSendPipeline({
         config,
         logger,
-        redis: ctx.redis,
+        redis: sendRedis,
         publish: (event) => events.publish(event),
         settings: (id) => instances.settings(id),
         maxSockets: config.MESSAGE_CONCURRENCY * 2,
         onOutcome: sendCounter(ctx.metrics),
       });
-      closePipeline = built.close;
+      closePipeline = async () => {
+        built.close();
+        await sendRedis.quit().catch(() => sendRedis.disconnect());
+      };
       return messageJobHandler({ config, pipeline: built.pipeline, events, logger });
     },
     onClose: async () => closePipeline?.(),
