@@ -2,6 +2,7 @@ import IORedis from 'ioredis';
 import { BroadcastStack } from '../helpers/broadcast-stack';
 import { REDIS_URL, sleep, waitFor } from '../helpers/env';
 import { redisKeys } from '../../src/shared/keys';
+import { campaignMessageId } from '../../src/whatsapp/ids';
 
 /**
  * Campaigns end to end: add-broadcast on whatsapp-server (sandbox driver, real Redis, real HTTP),
@@ -102,6 +103,34 @@ describe('add-broadcast and the campaign run', () => {
     expect(log).toHaveLength(12);
     const ats = log.map((l) => l.at).sort((a, b) => a - b);
     expect(Math.min(...gaps(ats))).toBeGreaterThanOrEqual(100);
+
+    // each campaign message has a stable id and a status record
+    const messageId = campaignMessageId('camp-rate', contacts[0]);
+    expect(log.find((l) => l.to === contacts[0])?.messageId).toBe(messageId);
+    const status = await stack.call('GET', `/messages/${messageId}`);
+    expect(status.status).toBe(200);
+    expect(status.body.message).toMatchObject({ messageId, campaignId: 'camp-rate', to: contacts[0] });
+  });
+
+  it('campaigns on one instance share its pacing; campaigns on different instances run side by side', async () => {
+    const mk = (base: number) => Array.from({ length: 8 }, (_, i) => phone(base + i));
+    const before = (await stack.sendLog('bc-rate')).length;
+    const posts = await Promise.all([
+      add({ instanceId: 'bc-rate', campaignId: 'camp-share-a', contacts: mk(11_000), message: 'a', rateLimitMs: 150 }),
+      add({ instanceId: 'bc-rate', campaignId: 'camp-share-b', contacts: mk(12_000), message: 'b', rateLimitMs: 150 }),
+      add({ instanceId: 'bc-sched', campaignId: 'camp-other', contacts: mk(13_000), message: 'c', rateLimitMs: 150 }),
+    ]);
+    expect(posts.map((p) => p.status)).toEqual([202, 202, 202]);
+    for (const id of ['camp-share-a', 'camp-share-b', 'camp-other']) await stack.waitStatus(id, 'completed');
+    const shared = (await stack.sendLog('bc-rate')).slice(before);
+    expect(shared).toHaveLength(16);
+    // one budget for the number: the two campaigns together never closer than the gap
+    expect(Math.min(...gaps(shared.map((l) => l.at).sort((a, b) => a - b)))).toBeGreaterThanOrEqual(150);
+    // the other instance's campaign did not wait for them: its sends interleave with theirs
+    const other = (await stack.sendLog('bc-sched')).map((l) => l.at);
+    const sharedAts = shared.map((l) => l.at);
+    expect(Math.min(...other)).toBeLessThan(Math.max(...sharedAts));
+    expect(Math.max(...other)).toBeGreaterThan(Math.min(...sharedAts));
   });
 
   it('starts at scheduledFor, not before', async () => {
@@ -113,7 +142,7 @@ describe('add-broadcast and the campaign run', () => {
     expect(early.status).toBe('scheduled');
     expect(early.etaSeconds).toBeGreaterThanOrEqual(1);
     await stack.waitStatus('camp-sched', 'completed', 15_000);
-    const log = await stack.sendLog('bc-sched');
+    const log = (await stack.sendLog('bc-sched')).filter((l) => l.to === phone(20_000) || l.to === phone(20_001));
     expect(log).toHaveLength(2);
     expect(Math.min(...log.map((l) => l.at))).toBeGreaterThanOrEqual(at.getTime());
   });
