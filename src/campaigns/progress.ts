@@ -1,3 +1,4 @@
+import type { Logger } from '../shared/logger';
 import type { WaEventInput, WaEventType } from '../queues/events';
 import type { CampaignStore } from './store';
 import { loadSummary, PacingDefaults } from './summary';
@@ -18,7 +19,7 @@ export class ProgressReporter {
     private readonly campaignId: string,
     private readonly instanceId: string,
     private readonly publish: CampaignPublish,
-    private readonly options: { every: number; intervalMs: number; pacing: PacingDefaults },
+    private readonly options: { every: number; intervalMs: number; pacing: PacingDefaults; logger?: Logger },
   ) {}
 
   /** Counts one outcome; publishes when the throttle allows. Never throws. */
@@ -27,7 +28,11 @@ export class ProgressReporter {
     if (this.sinceLast >= this.options.every || Date.now() - this.lastAt >= this.options.intervalMs) await this.emit('campaign.progress');
   }
 
-  /** Publishes now (start of a run, the end). The end events wait until they are safely queued. */
+  /**
+   * Publishes now (start of a run, the end). The end events wait until they are queued. A failure
+   * (Redis away) is logged, never thrown: the campaign's state in Redis is the truth the status
+   * route serves, and a retried job must not redo a finished campaign for the sake of an event.
+   */
   async emit(type: WaEventType, extra: Record<string, unknown> = {}): Promise<void> {
     this.sinceLast = 0;
     this.lastAt = Date.now();
@@ -35,9 +40,8 @@ export class ProgressReporter {
       const summary = await loadSummary(this.store, this.campaignId, this.options.pacing);
       if (!summary) return;
       await this.publish({ type, instanceId: this.instanceId, data: { ...summary, ...extra } }, type !== 'campaign.progress');
-    } catch {
-      // progress is informative; the end event is retried by the caller's job retry if this failed
-      if (type !== 'campaign.progress') throw new Error(`could not publish ${type}`);
+    } catch (err) {
+      this.options.logger?.warn('could not publish campaign event', { campaignId: this.campaignId, type, error: (err as Error).message });
     }
   }
 }

@@ -64,6 +64,23 @@ export async function runCampaign(deps: RunnerDeps, campaignId: string, closing:
   }
 }
 
+/**
+ * The campaign stops by itself: status failed with the reason, kept for the retention (resume
+ * re-opens it), 'campaign.stopped' reported. False when it had already finished otherwise.
+ */
+export async function stopCampaign(deps: RunnerDeps, record: Pick<CampaignRecord, 'campaignId' | 'instanceId'>, error: AppError, progress?: ProgressReporter): Promise<boolean> {
+  const { store } = deps;
+  const id = record.campaignId;
+  const r = await store.transition(id, ['running', 'scheduled', 'paused'], 'failed', { finish: true, error: { message: error.message, code: error.code } });
+  await store.setHold(id, undefined);
+  if (!r.ok) return false;
+  await store.expireFinished(id);
+  deps.logger.warn('campaign stopped', { campaignId: id, instanceId: record.instanceId, code: error.code, error: error.message });
+  const reporter = progress ?? new ProgressReporter(store, id, record.instanceId, deps.publish, { every: deps.progressEvery, intervalMs: deps.progressIntervalMs, pacing: deps.pacing, logger: deps.logger });
+  await reporter.emit('campaign.stopped', { reason: error.code, message: error.message });
+  return true;
+}
+
 class CampaignRun {
   private readonly gate: SendGate;
   private readonly progress: ProgressReporter;
@@ -76,6 +93,7 @@ class CampaignRun {
       every: deps.progressEvery,
       intervalMs: deps.progressIntervalMs,
       pacing: deps.pacing,
+      logger: deps.logger,
     });
   }
 
@@ -171,13 +189,6 @@ class CampaignRun {
   }
 
   private async stop(error: AppError): Promise<string> {
-    const { store } = this.deps;
-    const r = await store.transition(this.id, ['running', 'scheduled', 'paused'], 'failed', { finish: true, error: { message: error.message, code: error.code } });
-    await store.setHold(this.id, undefined);
-    if (!r.ok) return this.ended();
-    await store.expireFinished(this.id);
-    this.deps.logger.warn('campaign stopped', { campaignId: this.id, instanceId: this.record.instanceId, code: error.code, error: error.message });
-    await this.progress.emit('campaign.stopped', { reason: error.code, message: error.message });
-    return 'stopped';
+    return (await stopCampaign(this.deps, this.record, error, this.progress)) ? 'stopped' : this.ended();
   }
 }

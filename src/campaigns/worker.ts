@@ -11,7 +11,8 @@ import { sendCounter } from '../metrics/counting';
 import { localDay } from '../pacing/pacer';
 import { parseQuietHours } from './holds';
 import { CampaignStore, retentionSeconds } from './store';
-import { runCampaign, RunnerDeps } from './runner';
+import { runCampaign, RunnerDeps, stopCampaign } from './runner';
+import { isAppError } from '../shared/errors';
 
 /**
  * broadcast-worker's job handler: one job per campaign (data: ids only), run by runCampaign
@@ -64,7 +65,12 @@ export function createCampaignHandler(ctx: WorkerContext, config: Config, logger
     // Bull sets queue.closing when the worker shuts down: the campaign stops before its next send
     // and the job is retried by the next worker (active jobs are awaited by close()).
     const closing = () => Boolean((job as unknown as { queue?: { closing?: unknown } }).queue?.closing);
-    return runCampaign(deps, job.data.campaignId, closing);
+    return runCampaign(deps, job.data.campaignId, closing).catch(async (err: unknown) => {
+      // a final error would fail the job and leave the campaign "running" with nobody running it
+      if (!isAppError(err) || err.retryable) throw err;
+      await stopCampaign(deps, job.data, err);
+      return 'stopped';
+    });
   };
   return { handler, close: built.close };
 }

@@ -31,7 +31,7 @@ beforeAll(async () => {
     BROADCAST_PROGRESS_EVERY: 100,
     QUEUE_LOCK_DURATION_MS: 5000,
   });
-  for (const id of ['bc-bulk', 'bc-rate', 'bc-sched', 'bc-ctl', 'bc-gone', 'bc-circuit']) await stack.createInstance(id);
+  for (const id of ['bc-bulk', 'bc-rate', 'bc-sched', 'bc-ctl', 'bc-gone', 'bc-circuit', 'bc-cap']) await stack.createInstance(id);
 }, 60_000);
 
 afterAll(async () => {
@@ -238,6 +238,24 @@ describe('add-broadcast and the campaign run', () => {
     expect(await stack.sendLog('bc-circuit')).toHaveLength(0);
     await stack.waitStatus('camp-circuit', 'completed', 15_000);
     expect(await stack.sendLog('bc-circuit')).toHaveLength(2);
+  });
+
+  it('holds a campaign at the instance daily cap until the next day', async () => {
+    const keys = redisKeys(stack.prefix);
+    const record = JSON.parse((await redis.hget(keys.instances, 'bc-cap')) as string);
+    await redis.hset(keys.instances, 'bc-cap', JSON.stringify({ ...record, settings: { dailyCap: 3 } }));
+    const contacts = Array.from({ length: 5 }, (_, i) => phone(55_000 + i));
+    expect((await add({ instanceId: 'bc-cap', campaignId: 'camp-cap', contacts, message: 'cap' })).status).toBe(202);
+    const held = await waitFor(async () => {
+      const s = (await stack.status('camp-cap')).body;
+      return s.pauseReason === 'daily_cap' ? s : undefined;
+    }, { what: 'daily cap hold' });
+    const midnight = new Date();
+    midnight.setHours(24, 0, 0, 0);
+    expect(held).toMatchObject({ status: 'paused', sent: 3, pending: 2, holdUntil: midnight.toISOString() });
+    await sleep(300);
+    expect(await stack.sendLog('bc-cap')).toHaveLength(3);
+    expect((await stack.call('POST', '/broadcast/camp-cap/cancel')).body.status).toBe('cancelled');
   });
 
   it('lists failed recipients with reasons, paged', async () => {
