@@ -173,7 +173,7 @@ async function endToEnd() {
   const env = serverEnv(prefix, port, {
     SANDBOX_LOG_FILE: logFile,
     SANDBOX_LATENCY_MS: String(LATENCY),
-    SANDBOX_RECEIPT_DELAY_MS: '50',
+    SANDBOX_RECEIPT_DELAY_MS: process.env.SANDBOX_RECEIPT_DELAY_MS ?? '50',
     PACING_MIN_GAP_MS: '0',
     PACING_JITTER_MS: '0',
     MESSAGE_CONCURRENCY: String(CONCURRENCY),

@@ -85,10 +85,11 @@ export function messageJobHandler(deps: MessageHandlerDeps): JobHandler<'message
   }
 }
 
-/** Counts a wait in job data (not a failure) and returns the error that delays the job. */
+/** Counts a wait in job data (not a failure) and returns the error that delays the job, marked
+ * quiet: a wait by design is logged at debug level, not as a failed job. */
 async function wait(job: AppJob<'message'>, kind: WaitKind, e: AppError): Promise<AppError> {
   await job.update({ ...job.data, [kind]: (job.data[kind] ?? 0) + 1 });
-  return e;
+  return Object.assign(e, { quiet: true });
 }
 
 function withRetryAfter(e: AppError, ms: number): AppError {

@@ -37,11 +37,15 @@ export class InternalClient {
   private readonly agent: http.Agent;
   private readonly base: URL;
   private readonly auth: string;
+  private readonly basePath: string;
 
   constructor(private readonly options: InternalClientOptions) {
     this.base = new URL(options.baseUrl);
+    this.basePath = this.base.pathname.replace(/\/$/, '');
     const AgentClass = this.base.protocol === 'https:' ? https.Agent : http.Agent;
-    this.agent = new AgentClass({ keepAlive: true, maxSockets: options.maxSockets ?? 256, maxFreeSockets: 64, scheduling: 'lifo', timeout: 60_000 });
+    const maxSockets = options.maxSockets ?? 256;
+    // every idle socket is kept: a worker at full concurrency would otherwise reconnect after each burst
+    this.agent = new AgentClass({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo', timeout: 60_000 });
     this.auth = `Bearer ${options.token}`;
   }
 
@@ -63,8 +67,7 @@ export class InternalClient {
 
   private post(path: string, payload: unknown, timeoutMs: number): Promise<unknown> {
     const data = Buffer.from(JSON.stringify(payload));
-    const url = new URL(path, this.base);
-    const lib = url.protocol === 'https:' ? https : http;
+    const lib = this.base.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
       let settled = false;
       const done = (fn: () => void) => {
@@ -74,8 +77,11 @@ export class InternalClient {
         fn();
       };
       const req = lib.request(
-        url,
         {
+          protocol: this.base.protocol,
+          hostname: this.base.hostname.replace(/^\[|\]$/g, ''),
+          port: this.base.port,
+          path: this.basePath + path,
           method: 'POST',
           agent: this.agent,
           headers: { 'content-type': 'application/json', 'content-length': data.length, authorization: this.auth },
