@@ -90,6 +90,11 @@ describe('add-broadcast and the campaign run', () => {
     expect(progress.length).toBeGreaterThanOrEqual(9); // every 100 sends, plus the start
     expect(progress.length).toBeLessThan(100); // throttled, not one per send
 
+    // the worker counts its sends per instance (GET /metrics)
+    const metrics = await (await fetch(`http://127.0.0.1:${stack.config.BROADCAST_WORKER_PORT}/metrics`)).text();
+    const line = metrics.split('\n').find((l) => l.startsWith('wa_sends_total{') && l.includes('instance="bc-bulk"') && l.includes('outcome="sent"'));
+    expect(line).toMatch(/ 900$/);
+
     // finished campaign data is kept for the retention, then expires
     expect(await redis.ttl(redisKeys(stack.prefix).campaignRecipients('camp-bulk'))).toBeGreaterThan(0);
   }, 120_000);
