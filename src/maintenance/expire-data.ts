@@ -19,7 +19,6 @@ export interface ExpireResult {
 
 const DAY_MS = 86_400_000;
 const FINISHED = new Set(['completed', 'cancelled', 'failed']);
-const CAMPAIGN_PARTS = new Set(['recipients', 'state', 'failed', 'counters', 'vars', 'delivered', 'read', 'recent']);
 const STAMPS = ['queuedAt', 'sendingAt', 'sentAt', 'deliveredAt', 'readAt', 'playedAt', 'failedAt'];
 
 type Action = { kind: 'delete' } | { kind: 'expire'; ms: number } | undefined;
@@ -34,6 +33,12 @@ type Action = { kind: 'delete' } | { kind: 'expire'; ms: number } | undefined;
 export async function expireData(redis: Redis, keys: RedisKeys, opts: ExpireOptions): Promise<ExpireResult> {
   const now = opts.now ?? Date.now();
   const result: ExpireResult = { scanned: 0, deleted: 0, ttlSet: 0 };
+  const campaigns = new Set<string>();
+  const apply = async (key: string, action: Action) => {
+    if (!action) return;
+    if (action.kind === 'delete' || action.ms <= 0) result.deleted += await redis.del(key);
+    else if ((await redis.pexpire(key, Math.round(action.ms))) === 1) result.ttlSet++;
+  };
   const base = `${keys.prefix}:`;
   let cursor = '0';
   do {
@@ -43,16 +48,26 @@ export async function expireData(redis: Redis, keys: RedisKeys, opts: ExpireOpti
     if (!batch.length) continue;
     const ttls = await Promise.all(batch.map((k) => redis.pttl(k)));
     for (let i = 0; i < batch.length; i++) {
-      const action = await decide(redis, keys, batch[i].slice(base.length), ttls[i], opts, now);
-      if (!action) continue;
-      if (action.kind === 'delete' || action.ms <= 0) {
-        result.deleted += await redis.del(batch[i]);
-      } else if ((await redis.pexpire(batch[i], Math.round(action.ms))) === 1) {
-        result.ttlSet++;
+      const name = batch[i].slice(base.length);
+      // a campaign's keys are judged together, once the scan is over (SCAN order is arbitrary)
+      if (name.startsWith('camp:')) {
+        if (ttls[i] === -1) campaigns.add(name.slice(5).split(':')[0]);
+        continue;
       }
+      await apply(batch[i], await decide(redis, keys, name, ttls[i], opts, now));
     }
   } while (cursor !== '0');
+  for (const id of campaigns) {
+    const action = await decideCampaign(redis, keys, id, opts, now);
+    for (const key of campaignKeys(keys, id)) if ((await redis.pttl(key)) === -1) await apply(key, action);
+  }
   return result;
+}
+
+/** Every key of a campaign but its run lock (which has its own TTL); see CampaignStore.campaignKeys. */
+function campaignKeys(keys: RedisKeys, id: string): string[] {
+  const k = keys;
+  return [k.campaign, k.campaignRecipients, k.campaignState, k.campaignFailed, k.campaignCounters, k.campaignVars, k.campaignDelivered, k.campaignRead, k.campaignRecent].map((f) => f(id));
 }
 
 async function decide(redis: Redis, keys: RedisKeys, name: string, ttl: number, opts: ExpireOptions, now: number): Promise<Action> {
@@ -75,23 +90,17 @@ async function decide(redis: Redis, keys: RedisKeys, name: string, ttl: number, 
       return { kind: 'expire', ms: opts.idempotencyMs };
     case 'daily':
       return { kind: 'expire', ms: 2 * DAY_MS };
-    case 'camp':
-      return decideCampaign(redis, keys, name.slice(5), opts, now);
     default:
       return undefined;
   }
 }
 
-async function decideCampaign(redis: Redis, keys: RedisKeys, rest: string, opts: ExpireOptions, now: number): Promise<Action> {
-  const colon = rest.indexOf(':');
-  const id = colon < 0 ? rest : rest.slice(0, colon);
-  const part = colon < 0 ? '' : rest.slice(colon + 1);
-  if (part && !CAMPAIGN_PARTS.has(part)) return undefined; // the run lock has its own TTL; unknown parts are not ours to judge
+async function decideCampaign(redis: Redis, keys: RedisKeys, id: string, opts: ExpireOptions, now: number): Promise<Action> {
   const [status, finishedAt, createdAt] = await redis.hmget(keys.campaign(id), 'status', 'finishedAt', 'createdAt');
-  if (!status) return part ? { kind: 'expire', ms: opts.retentionMs } : undefined; // a part whose campaign is gone
+  if (!status) return { kind: 'expire', ms: opts.retentionMs }; // parts whose campaign is gone
   if (FINISHED.has(status)) {
     const end = Number(finishedAt) || Number(createdAt) || 0;
-    return end ? { kind: 'expire', ms: Math.min(end + opts.retentionMs - now, opts.retentionMs) } : { kind: 'expire', ms: opts.retentionMs };
+    return { kind: 'expire', ms: end ? Math.min(end + opts.retentionMs - now, opts.retentionMs) : opts.retentionMs };
   }
   // a campaign stuck in 'creating' (its request died half way) for over a day never runs
   if (status === 'creating' && Number(createdAt) && now - Number(createdAt) > DAY_MS) return { kind: 'expire', ms: opts.retentionMs };

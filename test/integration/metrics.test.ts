@@ -84,7 +84,7 @@ afterAll(async () => {
 describe('GET /metrics', () => {
   it('on whatsapp-server: queue depth, sessions, dead letters, Redis and process series with real values', async () => {
     // a job nobody consumes here (no broadcast-worker), due 5 s ago: the oldest-waiting age shows it
-    await server.deps.queues.broadcast.add({ campaignId: 'waiting-1', instanceId: 'metrics-1' }, { jobId: 'waiting-1', timestamp: Date.now() - 5000 });
+    await server.deps.queues.broadcast.add({ campaignId: 'waiting-1', instanceId: 'metrics-1' }, { jobId: 'waiting-1', timestamp: Date.now() - 5000 } as never); // Bull takes `timestamp`; its types omit it
     const s = await scrape(config.SERVER_PORT, KEY);
     const on = { process: 'whatsapp-server' };
     expect(sampleValue(s, 'wa_queue_jobs', { ...on, queue: 'message', state: 'completed' })).toBeGreaterThanOrEqual(3);
