@@ -1,0 +1,110 @@
+/**
+ * SendContent (the session interface's content) -> Baileys' AnyMessageContent and send options.
+ * Text has no link preview unless asked (`linkPreview: null` skips Baileys' URL fetch); media is
+ * fetched by media-fetch.ts (http(s) only, deadline, size cap); a contact without a vCard gets
+ * one built from its phone; quoting uses the recent-message cache, or a minimal stand-in quote
+ * (id and chat only) when the quoted message is not in memory.
+ */
+import type { AnyMessageContent, MiscMessageGenerationOptions, WAMessage } from '@whiskeysockets/baileys' with { 'resolution-mode': 'import' };
+import { AppError } from '../../shared/errors';
+import { normalizePhone, parseRecipient } from '../phone';
+import type { SendContent } from '../types';
+import { fetchMedia, MediaFetchOptions } from './media-fetch';
+
+export interface OutboundContext {
+  jid: string;
+  media: MediaFetchOptions;
+  /** a recent message by id (incoming or sent), for quoting */
+  recent(messageId: string): WAMessage | undefined;
+}
+
+export interface Outbound {
+  content: AnyMessageContent;
+  options: Pick<MiscMessageGenerationOptions, 'quoted'>;
+}
+
+/** A user JID for a mention or a reaction's participant: phone, PN JID or LID JID. */
+export function userJid(input: string): string {
+  if (/^\d{5,25}@lid$/.test(input)) return input;
+  const r = parseRecipient(input);
+  if (!r || r.kind !== 'user') throw new AppError('invalid_recipient', `not a phone number or user JID: ${input}`);
+  return r.jid;
+}
+
+export async function buildOutbound(c: SendContent, ctx: OutboundContext): Promise<Outbound> {
+  const quotedId = 'quotedId' in c ? c.quotedId : undefined;
+  const options: Outbound['options'] = quotedId ? { quoted: quotedMessage(quotedId, ctx) } : {};
+  const mentions = 'mentions' in c && c.mentions?.length ? { mentions: c.mentions.map(userJid) } : {};
+  switch (c.type) {
+    case 'text':
+      return { content: { text: c.text, ...mentions, ...(c.linkPreview ? {} : { linkPreview: null }) }, options };
+    case 'image': {
+      const m = await fetchMedia(c.url, ctx.media);
+      return { content: { image: { stream: m.stream }, caption: c.caption, mimetype: c.mimetype ?? imageType(m.mimetype), ...mentions }, options };
+    }
+    case 'video': {
+      const m = await fetchMedia(c.url, ctx.media);
+      return { content: { video: { stream: m.stream }, caption: c.caption, mimetype: c.mimetype ?? m.mimetype ?? 'video/mp4', ...mentions }, options };
+    }
+    case 'audio': {
+      const m = await fetchMedia(c.url, ctx.media);
+      // A voice note (ptt) must be Ogg/Opus for phones to play it inline; mimetype is only a label.
+      const mimetype = c.mimetype ?? (c.ptt ? 'audio/ogg; codecs=opus' : m.mimetype ?? 'audio/mpeg');
+      return { content: { audio: { stream: m.stream }, ptt: Boolean(c.ptt), mimetype }, options };
+    }
+    case 'document': {
+      const m = await fetchMedia(c.url, ctx.media);
+      const fileName = c.fileName ?? fileNameOf(c.url);
+      return {
+        content: { document: { stream: m.stream }, mimetype: c.mimetype ?? m.mimetype ?? 'application/octet-stream', fileName, caption: c.caption },
+        options,
+      };
+    }
+    case 'location':
+      return { content: { location: { degreesLatitude: c.latitude, degreesLongitude: c.longitude, name: c.name, address: c.address } }, options };
+    case 'contact': {
+      const vcard = c.vcard ?? vcardFor(c.displayName, c.phone);
+      return { content: { contacts: { displayName: c.displayName, contacts: [{ displayName: c.displayName, vcard }] } }, options };
+    }
+    case 'reaction': {
+      const isGroup = ctx.jid.endsWith('@g.us');
+      const key = {
+        remoteJid: ctx.jid,
+        id: c.targetId,
+        fromMe: Boolean(c.targetFromMe),
+        ...(isGroup && c.targetParticipant && !c.targetFromMe ? { participant: userJid(c.targetParticipant) } : {}),
+      };
+      return { content: { react: { text: c.emoji, key } }, options: {} };
+    }
+    default:
+      throw new AppError('bad_request', `unsupported content type ${(c as { type?: string }).type}`);
+  }
+}
+
+function quotedMessage(quotedId: string, ctx: OutboundContext): WAMessage {
+  const known = ctx.recent(quotedId);
+  if (known?.message && known.key.remoteJid === ctx.jid) return known;
+  // Not in memory: quote by id only. Phones find the original by stanzaId; the preview is empty.
+  return { key: { remoteJid: ctx.jid, id: quotedId, fromMe: false }, message: { conversation: '' } } as WAMessage;
+}
+
+/** A minimal vCard 3.0 with WhatsApp's waid parameter, so phones offer "Message". */
+export function vcardFor(displayName: string, phone: string | undefined): string {
+  const digits = phone ? normalizePhone(phone) : undefined;
+  if (!digits) throw new AppError('bad_request', 'a contact needs a vcard or a valid phone');
+  const name = displayName.replace(/[\r\n]+/g, ' ').trim();
+  return ['BEGIN:VCARD', 'VERSION:3.0', `FN:${name}`, `TEL;type=CELL;type=VOICE;waid=${digits}:+${digits}`, 'END:VCARD'].join('\n');
+}
+
+function imageType(served: string | undefined): string {
+  return served && served.startsWith('image/') ? served : 'image/jpeg';
+}
+
+function fileNameOf(url: string): string {
+  try {
+    const last = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+    return last || 'file';
+  } catch {
+    return 'file';
+  }
+}

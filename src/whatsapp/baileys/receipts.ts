@@ -1,0 +1,67 @@
+/**
+ * Delivery states of messages this instance sent -> 'message.status' data. 1:1 chats report
+ * through messages.update (`update.status`: WAMessageStatus ERROR 0, PENDING 1, SERVER_ACK 2,
+ * DELIVERY_ACK 3, READ 4, PLAYED 5; an error ack carries the code in messageStubParameters[0]);
+ * groups report per participant through message-receipt.update. The message id is the WhatsApp
+ * id, which is our messageId (sends reuse it). Updates that are not about our own messages'
+ * delivery (revokes, edits, poll votes, our other device reading someone's message) give nothing.
+ */
+import type { MessageUserReceiptUpdate, WAMessageUpdate } from '@whiskeysockets/baileys' with { 'resolution-mode': 'import' };
+import { PnForLid, resolveIdentity } from './addressing';
+import type { Baileys } from './loader';
+
+export type DeliveryStatus = 'error' | 'server_ack' | 'delivered' | 'read' | 'played';
+
+const BY_CODE: Record<number, DeliveryStatus | undefined> = { 0: 'error', 2: 'server_ack', 3: 'delivered', 4: 'read', 5: 'played' };
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+async function chatOf(baileys: Baileys, jid: string | null | undefined, pnForLid?: PnForLid): Promise<string> {
+  if (!jid) return '';
+  if (baileys.isJidGroup(jid)) return jid;
+  return (await resolveIdentity(baileys, jid, undefined, pnForLid)).jid;
+}
+
+export async function statusFromUpdate(baileys: Baileys, u: WAMessageUpdate, pnForLid?: PnForLid): Promise<Record<string, unknown> | undefined> {
+  const code = u.update?.status;
+  if (!u.key?.fromMe || !u.key.id || code == null) return undefined;
+  const status = BY_CODE[code];
+  if (!status) return undefined;
+  const ts = Number(baileys.toNumber(u.update.messageTimestamp ?? 0));
+  return {
+    messageId: u.key.id,
+    waMessageId: u.key.id,
+    chatId: await chatOf(baileys, u.key.remoteJid, pnForLid),
+    fromMe: true,
+    status,
+    participant: null,
+    timestamp: ts > 0 ? ts : nowSeconds(),
+    error: status === 'error' ? String(u.update.messageStubParameters?.[0] ?? 'error') : null,
+  };
+}
+
+export async function statusFromReceipt(baileys: Baileys, r: MessageUserReceiptUpdate, pnForLid?: PnForLid): Promise<Record<string, unknown> | undefined> {
+  if (!r.key?.fromMe || !r.key.id || !r.receipt) return undefined;
+  const { playedTimestamp, readTimestamp, receiptTimestamp, userJid } = r.receipt;
+  const [status, at]: [DeliveryStatus, unknown] | [undefined, undefined] = playedTimestamp
+    ? ['played', playedTimestamp]
+    : readTimestamp
+      ? ['read', readTimestamp]
+      : receiptTimestamp
+        ? ['delivered', receiptTimestamp]
+        : [undefined, undefined];
+  if (!status) return undefined;
+  const who = userJid ? await resolveIdentity(baileys, userJid, undefined, pnForLid) : undefined;
+  const ts = Number(baileys.toNumber(at as number));
+  return {
+    messageId: r.key.id,
+    waMessageId: r.key.id,
+    chatId: await chatOf(baileys, r.key.remoteJid, pnForLid),
+    fromMe: true,
+    status,
+    participant: who?.jid ?? null,
+    participantLid: who?.lid ?? null,
+    timestamp: ts > 0 ? ts : nowSeconds(),
+    error: null,
+  };
+}

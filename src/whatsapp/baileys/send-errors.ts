@@ -1,0 +1,53 @@
+/**
+ * Any error out of a Baileys call -> an AppError whose code tells the worker whether to retry.
+ * Baileys throws Boom errors: `output.statusCode` (DisconnectReason codes, HTTP statuses of media
+ * fetches/uploads) and, for a stanza answered with <error code text>, `data` = the numeric code
+ * and message = the text (assertNodeErrorFree in lib/WABinary/generic-utils.js), e.g. 429
+ * "rate-overlimit". Unknown errors are transient: a worker retries a bounded number of times,
+ * and the message id stays the same so a retry never sends twice.
+ */
+import { AppError, isAppError } from '../../shared/errors';
+
+/** WhatsApp asked us to slow down: wait this long before the next try. */
+export const RATE_LIMIT_RETRY_MS = 60_000;
+
+interface BoomLike {
+  isBoom?: boolean;
+  output?: { statusCode?: number };
+  data?: unknown;
+  message?: string;
+}
+
+export function errorCode(err: unknown): number | undefined {
+  const b = err as BoomLike | undefined;
+  const status = b?.output?.statusCode;
+  if (typeof b?.data === 'number') return b.data;
+  return typeof status === 'number' ? status : undefined;
+}
+
+export function classifySendError(err: unknown, instanceId: string): AppError {
+  if (isAppError(err)) return err;
+  const message = (err as Error | undefined)?.message ?? String(err);
+  const code = errorCode(err);
+  const lower = message.toLowerCase();
+
+  if (code === 429 || lower.includes('rate-overlimit') || lower.includes('rate overlimit')) {
+    const e = new AppError('rate_limited', `WhatsApp rate limit on instance ${instanceId}: ${message}`, { retryAfterMs: RATE_LIMIT_RETRY_MS, waCode: code });
+    return Object.assign(e, { retryAfterMs: RATE_LIMIT_RETRY_MS });
+  }
+  // Socket gone between our status check and the send (Connection Closed 428, lost 408 ...).
+  if (code === 428 || lower.includes('connection closed') || lower.includes('connection terminated')) {
+    return new AppError('instance_not_connected', `instance ${instanceId} lost its connection: ${message}`, { waCode: code });
+  }
+  if (lower.includes('jid decoded but user is empty') || lower.includes('invalid jid') || code === 404 || lower.includes('item-not-found')) {
+    return new AppError('invalid_recipient', `WhatsApp refused the recipient: ${message}`, { waCode: code });
+  }
+  if (code === 401 || lower.includes('not authenticated')) {
+    return new AppError('instance_not_connected', `instance ${instanceId} is not logged in: ${message}`, { waCode: code });
+  }
+  if (code === 400 || code === 406) {
+    return new AppError('bad_request', `WhatsApp refused the message: ${message}`, { waCode: code });
+  }
+  // 408 timeouts, 5xx (including "All encryptions failed", media upload failures), network errors.
+  return new AppError('transient', `send failed on instance ${instanceId}: ${message}`, code === undefined ? undefined : { waCode: code });
+}

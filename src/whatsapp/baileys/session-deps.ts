@@ -1,0 +1,37 @@
+/** What a Baileys session is built from: shared per driver (deps) and per session (parts). */
+import type { Redis } from 'ioredis';
+import type { Config } from '../../shared/config';
+import type { RedisKeys } from '../../shared/keys';
+import type { Logger } from '../../shared/logger';
+import type { Baileys } from './loader';
+import type { RecentMessages } from './recent-messages';
+import type { SessionCaches } from './socket-config';
+import type { SessionState } from './session-state';
+import type { SocketRegistry } from './socket-registry';
+import type { SocketFactory } from './socket-types';
+import type { VersionSource } from './version';
+import type { WaLogger } from './wa-logger';
+
+export interface SessionDeps {
+  baileys: Baileys;
+  config: Config;
+  logger: Logger;
+  waLogger: WaLogger;
+  redis: Redis;
+  keys: RedisKeys;
+  versions: VersionSource;
+  socketFactory: SocketFactory;
+  sockets: SocketRegistry;
+  /** jitter source (tests pass a fixed one) */
+  random?: () => number;
+}
+
+export interface ConnectionParts {
+  state: SessionState;
+  caches: SessionCaches;
+  recent: RecentMessages;
+  waLog: WaLogger;
+  log: Logger;
+  /** what the SocketRegistry calls to make this session let go of the instance */
+  owner: { end(): Promise<void> };
+}
