@@ -1,4 +1,4 @@
-import express, { Express, Router } from 'express';
+import express, { Express, RequestHandler, Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../shared/config';
 import type { Logger } from '../shared/logger';
@@ -17,6 +17,8 @@ export interface ServerDeps {
   queues: Queues;
   /** route modules added by the features (instances, messages, broadcasts, webhooks, admin) */
   routers?: Array<(deps: ServerDeps) => Router>;
+  /** hot paths mounted first, before body parsing and the generic chain (they do their own auth) */
+  fastRoutes?: Array<(deps: ServerDeps) => RequestHandler>;
   /** body parsers for routes that need another size limit than BODY_LIMIT (they check the API key first) */
   bodyParsers?: Array<(deps: ServerDeps) => Router>;
   /** routes mounted before the API key check (they carry their own auth, e.g. /internal with INTERNAL_TOKEN) */
@@ -34,6 +36,7 @@ export function createServerApp(deps: ServerDeps): Express {
   app.set('trust proxy', 'loopback');
   const queues = Object.values(deps.queues);
   app.get('/health', healthHandler({ processName: 'whatsapp-server', redis: deps.redis, queues, extra: deps.healthExtra }));
+  for (const make of deps.fastRoutes ?? []) app.use(make(deps));
   app.use(requireJsonBody);
   // A body already read by a route's own parser is skipped by the global one.
   for (const make of deps.bodyParsers ?? []) app.use(make(deps));

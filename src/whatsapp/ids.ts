@@ -6,7 +6,19 @@ import { createHash, randomBytes } from 'node:crypto';
  * internal send recognises it.
  */
 export function newMessageId(): string {
-  return `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
+  return `3EB0${random9().toString('hex').toUpperCase()}`;
+}
+
+// Random bytes drawn in blocks: one id per accepted message is a hot path, and ids are not secrets.
+let pool = Buffer.alloc(0);
+let offset = 0;
+function random9(): Buffer {
+  if (offset + 9 > pool.length) {
+    pool = randomBytes(9 * 256);
+    offset = 0;
+  }
+  offset += 9;
+  return pool.subarray(offset - 9, offset);
 }
 
 /** Stable per campaign and recipient: a resend after a crash carries the same id. */

@@ -1,4 +1,5 @@
-import { waitFor } from '../helpers/env';
+import { gzipSync } from 'node:zlib';
+import { TEST_SECRETS, waitFor } from '../helpers/env';
 import { MessagingStack } from '../helpers/messaging-stack';
 
 const stack = new MessagingStack('add-message');
@@ -89,6 +90,20 @@ describe('POST /queue/add-message', () => {
     expect(log.filter((l) => l.messageId === burst[0].body.messageId)).toHaveLength(1);
     const queued = await stack.server.deps.queues.message.getJob(first.body.messageId);
     expect(queued?.id).toBe(first.body.messageId);
+  });
+
+  it('takes the apikey header, and compressed bodies through the general JSON parser', async () => {
+    const body = { instanceId: 'shop-1', phone: PHONE, message: 'via apikey' };
+    const viaApikey = await add(body, { authorization: '', apikey: TEST_SECRETS.API_KEY });
+    expect(viaApikey.status).toBe(202);
+    const res = await fetch(`http://127.0.0.1:${stack.config.SERVER_PORT}/queue/add-message`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_SECRETS.API_KEY}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(JSON.stringify({ ...body, message: 'gzip' })),
+    });
+    expect(res.status).toBe(202);
+    const id = ((await res.json()) as { messageId: string }).messageId;
+    expect((await view(id)).status).toMatch(/queued|sending|sent|delivered|read/);
   });
 
   it('fails a message whose instance is gone at once, with a reason and a message.failed event', async () => {

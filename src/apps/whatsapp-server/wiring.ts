@@ -10,7 +10,7 @@ import { webhooksRouter } from '../../http/routes/webhooks';
 import { instancesRouter } from '../../http/routes/instances';
 import { instanceMediaRouter } from '../../http/routes/instance-media';
 import { internalRouter } from '../../http/routes/internal';
-import { messagesRouter } from '../../http/routes/messages';
+import { addMessageFastPath, messagesRouter } from '../../http/routes/messages';
 import { broadcastBodyParser, broadcastRoutes } from '../../http/routes/broadcasts';
 import { campaignReceiptObserver } from '../../campaigns/receipts';
 import { CampaignStore, retentionSeconds } from '../../campaigns/store';
@@ -66,6 +66,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Start
     redis,
     queues: queueSet.queues,
     routers: [messagesRouter, webhooksRouter, instancesRouter, instanceMediaRouter, broadcastRoutes],
+    fastRoutes: [addMessageFastPath],
     bodyParsers: [broadcastBodyParser],
     internalRouters: [internalRouter, ...ops.routers],
     sessions,
