@@ -130,8 +130,8 @@ export class Connection {
   }
 
   private async openSocket(): Promise<void> {
-    if (this.closing) return;
-    await this.closeSocket();
+    // A socket that is up (a concurrent connect() built it) stays: connect is idempotent.
+    if (this.closing || this.sock) return;
     await this.d.sockets.claim(this.id, this.p.owner);
     const auth = await this.auth.load();
     const { creds } = auth.state;
