@@ -19,7 +19,7 @@ import { AuthHolder } from './auth-holder';
 import { Lock, SerialChain } from './serial';
 import { buildSocketConfig } from './socket-config';
 import type { WaSocketLike } from './socket-types';
-import type { ConnectionParts, SessionDeps } from './session-deps';
+import { ConnectionParts, reconnectOptions, SessionDeps } from './session-deps';
 
 export class Connection {
   sock?: WaSocketLike;
@@ -45,8 +45,7 @@ export class Connection {
     this.pairingPhone = options.pairingPhone;
     this.auth = new AuthHolder(d.baileys, d.redis, d.keys, options.instanceId, p.log);
     this.chain = new SerialChain((err) => p.log.error('baileys event handler failed', { instanceId: options.instanceId, error: err.message }));
-    const c = d.config;
-    this.reconnect = { baseDelayMs: c.WA_RECONNECT_BASE_MS, maxDelayMs: c.WA_RECONNECT_MAX_MS, loopMaxCloses: c.WA_LOOP_MAX_CLOSES, loopWindowMs: c.WA_LOOP_WINDOW_MS, replacedMax: 2 };
+    this.reconnect = reconnectOptions(d.config);
     this.events = {
       baileys: d.baileys,
       instanceId: options.instanceId,
@@ -64,10 +63,6 @@ export class Connection {
 
   get linked(): boolean {
     return this.auth.linked;
-  }
-
-  get reconnectPending(): boolean {
-    return this.reconnectTimer !== undefined;
   }
 
   /** connect(): a socket (unless one is up); a manual start resets the loop guard. */

@@ -58,7 +58,10 @@ export async function fetchMedia(raw: string, opts: MediaFetchOptions): Promise<
   const body = Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>);
   const capped = body.pipe(new ByteCap(opts.maxBytes));
   body.on('error', (err) => capped.destroy(abort.signal.aborted && abort.signal.reason instanceof Error ? abort.signal.reason : err));
-  capped.on('close', () => clearTimeout(timer));
+  capped.on('close', () => {
+    clearTimeout(timer);
+    body.destroy(); // the consumer gave up (or finished): release the HTTP connection now
+  });
   return {
     stream: capped,
     mimetype: response.headers.get('content-type')?.split(';')[0]?.trim() || undefined,

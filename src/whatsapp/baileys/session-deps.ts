@@ -10,6 +10,7 @@ import type { SessionState } from './session-state';
 import type { SocketRegistry } from './socket-registry';
 import type { SocketFactory } from './socket-types';
 import type { VersionSource } from './version';
+import { DEFAULT_RECONNECT_OPTIONS, ReconnectOptions } from './reconnect-policy';
 import type { WaLogger } from './wa-logger';
 
 export interface SessionDeps {
@@ -34,4 +35,15 @@ export interface ConnectionParts {
   log: Logger;
   /** what the SocketRegistry calls to make this session let go of the instance */
   owner: { end(): Promise<void> };
+}
+
+/** The reconnect policy's knobs from config (WA_RECONNECT_*, WA_LOOP_*). */
+export function reconnectOptions(c: Config): ReconnectOptions {
+  return {
+    ...DEFAULT_RECONNECT_OPTIONS,
+    baseDelayMs: c.WA_RECONNECT_BASE_MS,
+    maxDelayMs: c.WA_RECONNECT_MAX_MS,
+    loopMaxCloses: c.WA_LOOP_MAX_CLOSES,
+    loopWindowMs: c.WA_LOOP_WINDOW_MS,
+  };
 }
