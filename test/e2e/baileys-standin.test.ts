@@ -82,6 +82,14 @@ describe('whatsapp-server with the Baileys driver against the stand-in', () => {
     expect(image.data.media).toMatchObject({ mimetype: 'image/jpeg', caption: 'foto do produto', downloadPath: `/instance/${ID}/media/${imageId}` });
   });
 
+  it('a message the device cannot decrypt still reaches the CRM, and a retry is asked', async () => {
+    const conn = stack.wa.current!;
+    const id = conn.pushMessage({ from: CONTACT, undecryptable: true });
+    const stub = await stack.waitDelivered('/messages', (e) => e.type === 'message.undecryptable' && e.data.messageId === id, 'undecryptable');
+    expect(stub.data).toMatchObject({ from: CONTACT, fromLid: `${CONTACT_LID}@lid`, error: expect.any(String) });
+    await conn.waitFor((n) => n.tag === 'receipt' && n.attrs.type === 'retry' && n.attrs.id === id);
+  });
+
   it('add-message -> the stand-in gets the stanza for the recipient and id; receipts -> delivered, read', async () => {
     const res = await stack.call('POST', '/queue/add-message', { instanceId: ID, phone: `+${CONTACT}`, message: 'Segue o orçamento' });
     expect(res.status).toBe(202);

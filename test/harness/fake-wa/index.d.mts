@@ -49,6 +49,8 @@ export interface PushMessageOptions {
   t?: number;
   /** mark as queued while the client was away (Baileys emits it as 'append') */
   offline?: boolean;
+  /** send an <enc> the client cannot decrypt (CIPHERTEXT stub + retry receipt) instead of plaintext */
+  undecryptable?: boolean;
 }
 
 export interface ScanOptions {

@@ -34,7 +34,9 @@ export function imageContent({ caption, mimetype = 'image/jpeg', width = 64, hei
 /**
  * opts: from (phone digits or PN jid), lid (LID user or jid; default: the server's mapping, null: none),
  * via ('pn' default | 'lid': which jid is the stanza's `from`), id, text, image (true or imageContent
- * options), message (any proto.IMessage object), pushName, t, offline (queued while away -> 'append').
+ * options), message (any proto.IMessage object), pushName, t, offline (queued while away -> 'append'),
+ * undecryptable (an <enc type="msg"> of random bytes instead: Baileys cannot decrypt it, emits a
+ * CIPHERTEXT stub and sends a retry receipt, as with a real "Bad MAC" / "No session").
  */
 export function plainMessageNode(server, opts) {
   const pn = toPnJid(opts.from);
@@ -54,6 +56,7 @@ export function plainMessageNode(server, opts) {
   if (byLid) attrs.sender_pn = pn;
   else if (lid) attrs.sender_lid = lid;
   if (opts.offline) attrs.offline = '1';
+  if (opts.undecryptable) return { tag: 'message', attrs, content: [{ tag: 'enc', attrs: { v: '2', type: 'msg' }, content: randomBytes(48) }] };
   const body = Buffer.from(proto.Message.encode(proto.Message.fromObject(content)).finish());
   return { tag: 'message', attrs, content: [{ tag: 'plaintext', attrs: {}, content: body }] };
 }
