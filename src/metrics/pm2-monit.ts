@@ -62,10 +62,10 @@ export function startPm2Monit(probes: MonitProbe[], opts: { intervalMs: number; 
  * Events per minute from a counter: the increase over the last minute (or over the time since
  * the process started, scaled, during its first minute). Sampled each time it is read.
  */
-export function perMinute(counter: Counter<string>, where: Record<string, string>[] = [{}]): () => Promise<number> {
+export function perMinute(counter: Counter<string>, where: Record<string, string>[] = [{}], clock: () => number = Date.now): () => Promise<number> {
   const samples: Array<{ at: number; total: number }> = [];
   return async () => {
-    const now = Date.now();
+    const now = clock();
     let total = 0;
     for (const w of where) total += await counterTotal(counter, w);
     samples.push({ at: now, total });
