@@ -6,7 +6,7 @@
  * a local receiver. Steps share one instance and run in order.
  */
 import IORedis from 'ioredis';
-import { REDIS_URL, waitFor } from '../helpers/env';
+import { REDIS_URL, TEST_SECRETS, waitFor } from '../helpers/env';
 import { BaileysStack, DeliveredEvent } from '../harness/baileys-stack';
 
 jest.setTimeout(120_000);
@@ -19,7 +19,7 @@ const CONTACT_LID = '204000000000001';
 const stack = new BaileysStack('baileys-standin', { WA_RECONNECT_BASE_MS: '200', WA_VERSION_FETCH_TIMEOUT_MS: '0' });
 
 beforeAll(async () => {
-  await stack.start({ phone: PHONE });
+  await stack.start({ phone: PHONE, media: true });
   stack.wa.setLid(CONTACT, CONTACT_LID);
 });
 
@@ -69,10 +69,12 @@ describe('whatsapp-server with the Baileys driver against the stand-in', () => {
     expect(statusEvents().some((e) => e.data.status === 'reconnecting' && e.data.code === 515 && e.data.retryInMs === 0)).toBe(true);
   });
 
-  it('incoming text and image reach the messages path with phone number and LID', async () => {
+  it('incoming text and image reach the messages path with phone number and LID; the image downloads', async () => {
     const conn = stack.wa.current!;
+    const photo = Buffer.from('not really a jpeg, but bytes all the same '.repeat(50));
+    const hosted = await stack.wa.media!.encryptAndHost(photo, 'image');
     const textId = conn.pushMessage({ from: CONTACT, text: 'Olá, quero um orçamento', pushName: 'Ana' });
-    const imageId = conn.pushMessage({ from: CONTACT, via: 'lid', image: { caption: 'foto do produto' } });
+    const imageId = conn.pushMessage({ from: CONTACT, via: 'lid', image: { caption: 'foto do produto', hosted } });
     const received = (id: string) => stack.waitDelivered('/messages', (e) => e.type === 'message.received' && e.data.messageId === id, `message ${id}`);
 
     const text = await received(textId);
@@ -80,6 +82,11 @@ describe('whatsapp-server with the Baileys driver against the stand-in', () => {
     const image = await received(imageId);
     expect(image.data).toMatchObject({ from: CONTACT, fromLid: `${CONTACT_LID}@lid`, type: 'image', text: 'foto do produto' });
     expect(image.data.media).toMatchObject({ mimetype: 'image/jpeg', caption: 'foto do produto', downloadPath: `/instance/${ID}/media/${imageId}` });
+
+    const res = await fetch(`http://127.0.0.1:${stack.ports.server}${image.data.media.downloadPath}`, { headers: { apikey: TEST_SECRETS.API_KEY } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/jpeg');
+    expect(Buffer.from(await res.arrayBuffer()).equals(photo)).toBe(true);
   });
 
   it('a message the device cannot decrypt still reaches the CRM, and a retry is asked', async () => {
@@ -106,6 +113,19 @@ describe('whatsapp-server with the Baileys driver against the stand-in', () => {
     const read = await waitFor(async () => ((await view())?.status === 'read' ? view() : undefined), { what: 'read' });
     expect(read).toMatchObject({ messageId: id, waMessageId: id, to: CONTACT });
     expect(stack.wa.outgoing.filter((o) => o.id === id)).toHaveLength(1);
+  });
+
+  it('add-message with an image URL: fetched, uploaded to the media host, sent as media', async () => {
+    const photo = Buffer.from('an image for the customer '.repeat(80));
+    const mediaUrl = stack.wa.media!.publish('orcamento.jpg', photo, 'image/jpeg');
+    const res = await stack.call('POST', '/queue/add-message', { instanceId: ID, phone: CONTACT, mediaType: 'image', mediaUrl, message: 'orçamento' });
+    expect(res.status).toBe(202);
+    const out = await stack.wa.waitForOutgoing((o) => o.id === res.body.messageId, 30_000);
+    expect(out).toMatchObject({ to: `${CONTACT}@s.whatsapp.net`, type: 'media' });
+    const upload = stack.wa.media!.uploads.at(-1)!;
+    expect(upload.type).toBe('image');
+    // AES-CBC of the bytes (padded to 16) plus the 10-byte MAC
+    expect(upload.bytes.length).toBe((Math.floor(photo.length / 16) + 1) * 16 + 10);
   });
 
   it('515 reconnects at once', async () => {

@@ -57,6 +57,8 @@ export class BaileysStack {
       MESSAGE_BACKOFF_MS: 100,
       FAKE_WA_PUBLIC_KEY: this.wa.publicKeyBase64,
       FAKE_WA_KEEPALIVE_MS: 1000,
+      // the media host's self-signed certificate (media uploads/downloads, mediaUrl fetches)
+      ...(this.wa.media ? { NODE_EXTRA_CA_CERTS: this.wa.media.certFile, ALLOW_PRIVATE_MEDIA_URLS: 'true' } : {}),
       ...this.extraEnv,
     });
     this.workers = [spawnApp('webhook-worker', this.env), spawnApp('message-worker', this.env)];

@@ -6,6 +6,7 @@ import { frame, makeCertChain, makeServerNoise } from './noise.mjs';
 import { answerIq } from './responder.mjs';
 import { pairSuccessNode } from './pairing.mjs';
 import { plainMessageNode, receiptNode } from './stanzas.mjs';
+import { waitEvent } from './wait-event.mjs';
 
 const debug = !!process.env.FAKE_WA_DEBUG;
 const now = () => String(Math.floor(Date.now() / 1000));
@@ -112,24 +113,7 @@ export class FakeWaConnection extends EventEmitter {
 
   /** First node the client sent (or will send) that matches. */
   waitFor(pred, timeoutMs = 5000) {
-    const found = this.received.find(pred);
-    if (found) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const onNode = (n) => {
-        if (!pred(n)) return;
-        cleanup();
-        resolve(n);
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`fake-wa: no matching node from client #${this.index} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.off('node', onNode);
-      };
-      this.on('node', onNode);
-    });
+    return waitEvent(this, 'node', this.received, pred, timeoutMs, `no matching node from client #${this.index}`);
   }
 
   /**

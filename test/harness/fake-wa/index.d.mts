@@ -25,12 +25,38 @@ export interface OutgoingMessage {
   connection: number;
 }
 
+export interface HostedMedia {
+  url: string;
+  directPath: string;
+  mediaKey: Buffer;
+  fileSha256: Buffer;
+  fileEncSha256: Buffer;
+  fileLength: number;
+}
+
 export interface ImageOptions {
   caption?: string;
   mimetype?: string;
   width?: number;
   height?: number;
-  bytes?: Buffer;
+  /** from server.media.encryptAndHost(bytes): the client can download the image */
+  hosted?: HostedMedia;
+}
+
+/** HTTPS stand-in for WhatsApp's media servers and for a file host (server option media: true). */
+export declare class MediaHost {
+  /** '127.0.0.1:<port>' */
+  readonly host: string;
+  readonly port: number;
+  /** PEM of the self-signed certificate (https.Agent({ ca })) and its file (NODE_EXTRA_CA_CERTS) */
+  readonly cert: Buffer;
+  readonly certFile: string;
+  /** every upload a client made: media type, encrypted bytes, where it is served */
+  readonly uploads: { type: string; encSha256: string; bytes: Buffer; directPath: string }[];
+  /** serves bytes at https://127.0.0.1:<port>/files/<name>; returns that URL */
+  publish(name: string, bytes: Buffer, mimetype?: string): string;
+  /** encrypts bytes as WhatsApp media and serves them; pass the result as ImageOptions.hosted */
+  encryptAndHost(bytes: Buffer, mediaType?: string): Promise<HostedMedia>;
 }
 
 export interface PushMessageOptions {
@@ -109,6 +135,8 @@ export interface FakeWaServerOptions {
   preKeyCount?: number;
   /** phone digits usync reports as not on WhatsApp */
   notOnWhatsApp?: string[];
+  /** also run the HTTPS media host (server.media) */
+  media?: boolean;
 }
 
 export declare class FakeWaServer extends EventEmitter {
@@ -122,6 +150,8 @@ export declare class FakeWaServer extends EventEmitter {
   readonly url: string;
   readonly publicKeyBase64: string;
   readonly current: FakeWaConnection | undefined;
+  /** the media host, when started with media: true */
+  readonly media?: MediaHost;
   start(port?: number): Promise<this>;
   stop(): Promise<void>;
   waitForConnection(options?: { kind?: 'register' | 'login'; since?: number; timeoutMs?: number }): Promise<FakeWaConnection>;

@@ -4,3 +4,4 @@ export { FakeWaConnection } from './connection.mjs';
 export { trustRootKey, restoreRootKey } from './cert-trust.mjs';
 export { parseQr } from './pairing.mjs';
 export { imageContent } from './stanzas.mjs';
+export { MediaHost } from './media-host.mjs';

@@ -1,6 +1,6 @@
 // Answers the IQs Baileys 7 sends during login and before a send (Socket/socket.js, chats.js,
 // messages-send.js): pre-key count/upload/digest, usync (devices, lid, contact), pre-key bundles,
-// privacy, blocklist, props, ping. Anything else gets an empty result, which Baileys tolerates.
+// privacy, blocklist, props, media_conn, ping. Anything else gets an empty result, which Baileys tolerates.
 import {
   Curve,
   encodeBigEndian,
@@ -103,6 +103,13 @@ export function answerIq(conn, node) {
       return result(id, undefined);
     case 'blocklist':
       return result(id, [{ tag: 'list', attrs: {}, content: [] }]);
+    case 'w:m': {
+      // media_conn: where to upload media; only the media host can take uploads
+      const media = conn.server.media;
+      if (!media) return result(id, undefined);
+      const host = { tag: 'host', attrs: { hostname: media.host, maxContentLengthBytes: '104857600' } };
+      return result(id, [{ tag: 'media_conn', attrs: { auth: 'fake-media-auth', ttl: '3600', auth_ttl: '3600', max_buckets: '1' }, content: [host] }]);
+    }
     case 'abt':
       return result(id, [{ tag: 'props', attrs: { protocol: '1', hash: 'fake' }, content: [] }]);
     default:

@@ -7,12 +7,15 @@ import { WebSocketServer } from 'ws';
 import { jidDecode } from '@whiskeysockets/baileys';
 import { FakeWaConnection } from './connection.mjs';
 import { makeRootKey } from './noise.mjs';
+import { MediaHost } from './media-host.mjs';
+import { waitEvent } from './wait-event.mjs';
 
 export class FakeWaServer extends EventEmitter {
   /**
    * options: rootKey (Curve key pair; default: fresh), phone (digits of the account the stand-in
    * pairs; default 5511900000001), autoQr (send QR refs to unpaired clients; default true),
-   * qrRefs (array), autoLogin (answer paired clients with <success>; default true).
+   * qrRefs (array), autoLogin (answer paired clients with <success>; default true), media (also
+   * run an HTTPS media host, server.media: media sends and downloads; default false).
    */
   constructor(options = {}) {
     super();
@@ -49,6 +52,7 @@ export class FakeWaServer extends EventEmitter {
       this.wss.once('error', reject);
     });
     this.port = this.wss.address().port;
+    if (this.options.media) this.media = await new MediaHost().start();
     return this;
   }
 
@@ -57,6 +61,7 @@ export class FakeWaServer extends EventEmitter {
     for (const c of this.connections) c.drop();
     await new Promise((resolve) => this.wss.close(() => resolve()));
     this.wss = undefined;
+    await this.media?.stop();
   }
 
   /** The newest connection that finished its handshake and is still open. */
@@ -70,21 +75,7 @@ export class FakeWaServer extends EventEmitter {
    */
   waitForConnection({ kind, since = 0, timeoutMs = 10000 } = {}) {
     const match = (c) => c.index >= since && c.kind && (!kind || c.kind === kind);
-    const found = this.connections.find(match);
-    if (found) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const on = (c) => {
-        if (!match(c)) return;
-        clearTimeout(timer);
-        this.off('handshake', on);
-        resolve(c);
-      };
-      const timer = setTimeout(() => {
-        this.off('handshake', on);
-        reject(new Error(`fake-wa: no ${kind ?? ''} connection #>=${since} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.on('handshake', on);
-    });
+    return waitEvent(this, 'handshake', this.connections, match, timeoutMs, `no ${kind ?? ''} connection #>=${since}`);
   }
 
   /** The next login (paired client) runs fn(conn) instead of loginSuccess, e.g. c => c.closeWith(405). */
@@ -112,21 +103,7 @@ export class FakeWaServer extends EventEmitter {
 
   /** First <message> a client sent matching pred({ to, id, type, node }). */
   waitForOutgoing(pred = () => true, timeoutMs = 10000) {
-    const found = this.outgoing.find(pred);
-    if (found) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const on = (o) => {
-        if (!pred(o)) return;
-        clearTimeout(timer);
-        this.off('outgoing', on);
-        resolve(o);
-      };
-      const timer = setTimeout(() => {
-        this.off('outgoing', on);
-        reject(new Error(`fake-wa: no matching outgoing message within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.on('outgoing', on);
-    });
+    return waitEvent(this, 'outgoing', this.outgoing, pred, timeoutMs, 'no matching outgoing message');
   }
 
   // ---- directory: who is on WhatsApp, LIDs, devices ---------------------------------------------

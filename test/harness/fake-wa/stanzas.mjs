@@ -8,21 +8,27 @@ const now = () => String(Math.floor(Date.now() / 1000));
 const toPnJid = (p) => (p.includes('@') ? p : `${p.replace(/\D/g, '')}@s.whatsapp.net`);
 const toLidJid = (l) => (l.includes('@') ? l : `${l}@lid`);
 
-/** imageMessage fields as WhatsApp sends them (the bytes are not downloadable from the stand-in). */
-export function imageContent({ caption, mimetype = 'image/jpeg', width = 64, height = 64, bytes } = {}) {
-  const data = bytes ?? randomBytes(1024);
+/**
+ * imageMessage fields as WhatsApp sends them. Without `hosted` they point at WhatsApp's CDN (not
+ * downloadable); with hosted = await server.media.encryptAndHost(bytes) they point at the media host.
+ */
+export function imageContent({ caption, mimetype = 'image/jpeg', width = 64, height = 64, hosted } = {}) {
+  const data = randomBytes(1024);
   const sha = (b) => createHash('sha256').update(b).digest();
-  const path = `/v/t62.7118-24/${randomBytes(8).toString('hex')}.enc`;
+  const path = `/v/t62.7118-24/${randomBytes(8).toString('hex')}.enc?ccb=11-4&oh=fake&oe=fake&_nc_sid=fake`;
+  const where = hosted ?? {
+    url: `https://mmg.whatsapp.net${path}`,
+    directPath: path,
+    mediaKey: randomBytes(32),
+    fileSha256: sha(data),
+    fileEncSha256: sha(Buffer.concat([data, Buffer.from('enc')])),
+    fileLength: data.length,
+  };
   return {
     imageMessage: {
-      url: `https://mmg.whatsapp.net${path}?ccb=11-4&oh=fake&oe=fake&_nc_sid=fake`,
-      directPath: `${path}?ccb=11-4&oh=fake&oe=fake&_nc_sid=fake`,
+      ...where,
       mimetype,
       caption,
-      fileSha256: sha(data),
-      fileEncSha256: sha(Buffer.concat([data, Buffer.from('enc')])),
-      fileLength: data.length,
-      mediaKey: randomBytes(32),
       mediaKeyTimestamp: Math.floor(Date.now() / 1000),
       width,
       height,
