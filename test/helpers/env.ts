@@ -27,6 +27,13 @@ export const TEST_SECRETS = {
   WEBHOOK_SECRET: 'test-webhook-secret-0123456789',
 };
 
+/**
+ * whatsapp-server's maintenance schedules are off in tests: a tick landing mid-test would add
+ * heartbeat events and maintenance jobs to the webhook queue that tests count. Tests of the
+ * schedules turn them on explicitly.
+ */
+export const MAINTENANCE_OFF = { CRON_CLEAN: 'off', CRON_EXPIRE: 'off', CRON_TRIM_DEAD_LETTERS: 'off', CRON_HEARTBEAT: 'off' };
+
 /** A validated Config for in-process tests: unique prefix, sandbox driver, quiet logs. */
 export function testConfig(prefix: string, overrides: Record<string, string | number | boolean> = {}): Config {
   const env: Record<string, string> = {
@@ -40,6 +47,7 @@ export function testConfig(prefix: string, overrides: Record<string, string | nu
     PACING_MIN_GAP_MS: '0',
     PACING_JITTER_MS: '0',
     SHUTDOWN_TIMEOUT_MS: '5000',
+    ...MAINTENANCE_OFF,
   };
   for (const [k, v] of Object.entries(overrides)) env[k] = String(v);
   return loadConfig(env);
@@ -59,6 +67,7 @@ export function testEnv(prefix: string, overrides: Record<string, string | numbe
     PACING_MIN_GAP_MS: '0',
     PACING_JITTER_MS: '0',
     SHUTDOWN_TIMEOUT_MS: String(cfg.SHUTDOWN_TIMEOUT_MS),
+    ...MAINTENANCE_OFF,
   };
   for (const [k, v] of Object.entries(overrides)) env[k] = String(v);
   return env;
