@@ -177,6 +177,18 @@ describe('whatsapp-server with the Baileys driver against the stand-in', () => {
     await waitFor(async () => (await authKeyCount()) === 0, { what: 'auth state deleted' });
     expect(await instanceStatus()).toBe('logged_out');
   });
+
+  it('create with a phone -> pairing code in the answer -> typed on the phone -> connected as that number', async () => {
+    const since = stack.wa.connections.length;
+    const created = await stack.call('POST', '/instance/create', { instanceId: 'loja-2', phone: '+55 11 97777-6666' });
+    expect(created.status).toBe(201);
+    expect(created.body.pairingCode).toMatch(/^[A-Z0-9]{8}$/);
+    const register = await stack.wa.waitForConnection({ kind: 'register', since });
+    await register.enterPairingCode(created.body.pairingCode, { device: 3 });
+    const connected = await stack.waitDelivered('/status', (e) => e.instanceId === 'loja-2' && e.data.status === 'connected', 'loja-2 connected');
+    expect(connected.data.me).toMatchObject({ id: '5511977776666@s.whatsapp.net' });
+    expect(stack.delivered('/qr', 'pairing.code').some((e) => e.instanceId === 'loja-2' && e.data.code === created.body.pairingCode)).toBe(true);
+  });
 });
 
 async function authKeyCount(): Promise<number> {

@@ -22,21 +22,25 @@ let creds: AuthenticationCreds;
 const store = new Map<string, unknown>();
 const sockets: WASocket[] = [];
 
-const keys = {
-  get: async <T extends keyof SignalDataTypeMap>(type: T, ids: string[]) => {
-    const out: Record<string, SignalDataTypeMap[T]> = {};
-    for (const id of ids) if (store.has(`${type}:${id}`)) out[id] = store.get(`${type}:${id}`) as SignalDataTypeMap[T];
-    return out;
-  },
-  set: async (data: Record<string, Record<string, unknown>>) => {
-    for (const [type, entries] of Object.entries(data))
-      for (const [id, v] of Object.entries(entries)) (v ? store.set(`${type}:${id}`, v) : store.delete(`${type}:${id}`));
-  },
-};
+function memoryKeys(map: Map<string, unknown>) {
+  return {
+    get: async <T extends keyof SignalDataTypeMap>(type: T, ids: string[]) => {
+      const out: Record<string, SignalDataTypeMap[T]> = {};
+      for (const id of ids) if (map.has(`${type}:${id}`)) out[id] = map.get(`${type}:${id}`) as SignalDataTypeMap[T];
+      return out;
+    },
+    set: async (data: Record<string, Record<string, unknown>>) => {
+      for (const [type, entries] of Object.entries(data))
+        for (const [id, v] of Object.entries(entries)) (v ? map.set(`${type}:${id}`, v) : map.delete(`${type}:${id}`));
+    },
+  };
+}
+const keys = memoryKeys(store);
 
-function connect(extra: Record<string, unknown> = {}): WASocket {
+function connect(extra: Record<string, unknown> = {}, auth = { creds: (): AuthenticationCreds => creds, keys }): WASocket {
+  const own = auth.creds();
   const sock = B.makeWASocket({
-    auth: { creds, keys },
+    auth: { creds: own, keys: auth.keys },
     logger: quiet,
     waWebSocketUrl: wa.url,
     version: [2, 3000, 1],
@@ -44,7 +48,7 @@ function connect(extra: Record<string, unknown> = {}): WASocket {
     shouldSyncHistoryMessage: () => false, // otherwise a fresh session buffers events 20 s awaiting history
     ...extra,
   });
-  sock.ev.on('creds.update', (u) => Object.assign(creds, u));
+  sock.ev.on('creds.update', (u) => Object.assign(own, u));
   sockets.push(sock);
   return sock;
 }
@@ -158,6 +162,18 @@ describe('Baileys 7 against the WhatsApp Web stand-in', () => {
     const s = connect();
     const u = await nextUpdate(s, (x) => x.connection === 'close');
     expect(closeCode(u)).toBe(405);
+  });
+
+  test('pairing code typed on the "phone" -> 515, me set to that number', async () => {
+    const fresh = B.initAuthCreds();
+    const s = connect({}, { creds: () => fresh, keys: memoryKeys(new Map()) });
+    await nextUpdate(s, (u) => !!u.qr); // codes are asked once the server is in registration mode
+    const code = await s.requestPairingCode('5511977776666');
+    const closed = nextUpdate(s, (u) => u.connection === 'close');
+    await wa.current!.enterPairingCode(code, { device: 5 });
+    expect(closeCode(await closed)).toBe(B.DisconnectReason.restartRequired);
+    expect(fresh.me?.id).toBe('5511977776666:5@s.whatsapp.net');
+    expect(fresh.registered).toBe(true);
   });
 
   test('a silent server is detected by the keep-alive (408)', async () => {

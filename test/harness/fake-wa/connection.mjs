@@ -1,10 +1,11 @@
 // One client WebSocket on the stand-in: Noise handshake, then binary nodes both ways.
 // Tests drive it through the methods below; every node the client sends is kept in `received`.
 import { EventEmitter } from 'node:events';
-import { binaryNodeToString, decodeBinaryNode, encodeBinaryNode, Curve, proto } from '@whiskeysockets/baileys';
+import { binaryNodeToString, decodeBinaryNode, encodeBinaryNode, Curve, getBinaryNodeChild, proto } from '@whiskeysockets/baileys';
 import { frame, makeCertChain, makeServerNoise } from './noise.mjs';
 import { answerIq } from './responder.mjs';
-import { pairSuccessNode } from './pairing.mjs';
+import { parseQr, signedPairSuccess } from './pairing.mjs';
+import { companionKeys, isCompanionHello, primaryHello } from './pairing-code.mjs';
 import { plainMessageNode, receiptNode } from './stanzas.mjs';
 import { waitEvent } from './wait-event.mjs';
 
@@ -143,12 +144,30 @@ export class FakeWaConnection extends EventEmitter {
    * client's pair-device-sign, then (restart: true) stream:error 515 as WhatsApp does.
    * phone: digits; device: companion device number; lid: the account's LID user (digits).
    */
-  async scanQr(qr, { phone = this.server.phone, device = 1, lid, restart = true, platform } = {}) {
+  async scanQr(qr, options = {}) {
+    return this.completePairing(parseQr(qr), options);
+  }
+
+  /**
+   * Plays the user typing `code` (from requestPairingCode) on the phone: answers the client's
+   * companion_hello with the primary's keys, derives the shared ADV secret from its
+   * companion_finish, then pairs like scanQr (phone defaults to the number the client asked for).
+   */
+  async enterPairingCode(code, options = {}) {
+    const hello = await this.waitFor(isCompanionHello);
+    const { notification, state } = await primaryHello(hello, code);
+    this.send(notification);
+    const finish = await this.waitFor((n) => n.tag === 'iq' && getBinaryNodeChild(n, 'link_code_companion_reg')?.attrs.stage === 'companion_finish');
+    const asked = getBinaryNodeChild(hello, 'link_code_companion_reg').attrs.jid.split('@')[0];
+    return this.completePairing(companionKeys(finish, state), { phone: asked, ...options });
+  }
+
+  async completePairing(keys, { phone = this.server.phone, device = 1, lid, restart = true, platform } = {}) {
     lid = lid ?? this.server.lidFor(`${phone}@s.whatsapp.net`).split('@')[0];
     const jid = `${phone}:${device}@s.whatsapp.net`;
     const id = `pair-success-${this.index}`;
     this.server.registerDevice(phone, device, lid);
-    this.send(pairSuccessNode(qr, { id, jid, lid: `${lid}:${device}@lid`, platform }));
+    this.send(signedPairSuccess(keys, { id, jid, lid: `${lid}:${device}@lid`, platform }));
     const sign = await this.waitFor((n) => n.tag === 'iq' && n.attrs.id === id);
     if (restart) this.streamError(515);
     return sign;

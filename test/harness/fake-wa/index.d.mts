@@ -113,6 +113,8 @@ export declare class FakeWaConnection extends EventEmitter {
   sendQrRefs(refs?: string[]): void;
   /** plays the phone scanning the QR string Baileys emitted; resolves with the client's pair-device-sign */
   scanQr(qr: string, options?: ScanOptions): Promise<FakeNode>;
+  /** plays the user typing the pairing code on the phone; phone defaults to the number the client asked for */
+  enterPairingCode(code: string, options?: ScanOptions): Promise<FakeNode>;
   loginSuccess(options?: { offline?: boolean }): void;
   /** pushes an incoming message; returns its id */
   pushMessage(options: PushMessageOptions): string;

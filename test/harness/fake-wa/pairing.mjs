@@ -21,11 +21,11 @@ export function parseQr(qr) {
 }
 
 /**
- * The <iq><pair-success> stanza for a scanned QR.
- * jid: the companion's device jid (phone:device@s.whatsapp.net), lid: its device lid (lid:device@lid).
+ * The <iq><pair-success> stanza for a companion whose identity key and ADV secret are known (from
+ * the QR: parseQr; from a pairing code: pairing-code.mjs). jid: the companion's device jid
+ * (phone:device@s.whatsapp.net), lid: its device lid (lid:device@lid).
  */
-export function pairSuccessNode(qr, { id, jid, lid, platform = 'smba', businessName, keyIndex = 1 }) {
-  const { identityKey, advSecret } = parseQr(qr);
+export function signedPairSuccess({ identityKey, advSecret }, { id, jid, lid, platform = 'smba', businessName, keyIndex = 1 }) {
   const account = Curve.generateKeyPair(); // the phone's account key
   const deviceDetails = proto.ADVDeviceIdentity.encode({
     rawId: 1,
