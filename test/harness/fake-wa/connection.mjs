@@ -1,8 +1,8 @@
 // One client WebSocket on the stand-in: Noise handshake, then binary nodes both ways.
 // Tests drive it through the methods below; every node the client sends is kept in `received`.
 import { EventEmitter } from 'node:events';
-import { binaryNodeToString, decodeBinaryNode, encodeBinaryNode, Curve, getBinaryNodeChild, proto } from '@whiskeysockets/baileys';
-import { frame, makeCertChain, makeServerNoise } from './noise.mjs';
+import { binaryNodeToString, decodeBinaryNode, encodeBinaryNode, getBinaryNodeChild } from '@whiskeysockets/baileys';
+import { frame, makeServerNoise } from './noise.mjs';
 import { answerIq } from './responder.mjs';
 import { parseQr, signedPairSuccess } from './pairing.mjs';
 import { companionKeys, isCompanionHello, primaryHello } from './pairing-code.mjs';
@@ -26,9 +26,7 @@ export class FakeWaConnection extends EventEmitter {
     this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
     this.isClosed = false;
     ws.once('close', () => (this.isClosed = true));
-    this.noise = makeServerNoise();
-    this.ephemeral = Curve.generateKeyPair();
-    this.static = Curve.generateKeyPair();
+    this.noise = makeServerNoise(server.rootKey);
     this.stage = 0;
     this.inBuf = Buffer.alloc(0);
     this.gotIntro = false;
@@ -64,29 +62,16 @@ export class FakeWaConnection extends EventEmitter {
   }
 
   async onHello(body) {
-    const clientEph = proto.HandshakeMessage.decode(body).clientHello.ephemeral;
-    this.clientEphemeral = clientEph;
-    const ns = this.noise;
-    ns.auth(clientEph);
-    ns.auth(this.ephemeral.public);
-    await ns.mix(Curve.sharedKey(this.ephemeral.private, clientEph));
-    const staticEnc = ns.enc(this.static.public);
-    await ns.mix(Curve.sharedKey(this.static.private, clientEph));
-    const payload = ns.enc(makeCertChain(this.server.rootKey, this.static.public));
-    const hello = { serverHello: { ephemeral: this.ephemeral.public, static: staticEnc, payload } };
-    this.ws.send(frame(proto.HandshakeMessage.encode(hello).finish()));
+    this.ws.send(frame(await this.noise.hello(body)));
     this.stage = 1;
   }
 
   async onFinish(body) {
-    const { clientFinish } = proto.HandshakeMessage.decode(body);
-    const ns = this.noise;
-    this.noiseKey = ns.dec(clientFinish.static); // the client's long-lived noise key
-    await ns.mix(Curve.sharedKey(this.ephemeral.private, this.noiseKey));
-    this.payload = proto.ClientPayload.decode(ns.dec(clientFinish.payload));
-    await ns.finish();
+    const { noiseKey, payload } = await this.noise.finishHandshake(body);
+    this.noiseKey = noiseKey; // the client's long-lived noise key
+    this.payload = payload;
     this.stage = 2;
-    this.kind = this.payload.devicePairingData ? 'register' : 'login';
+    this.kind = payload.devicePairingData ? 'register' : 'login';
     this.server.onHandshake(this);
   }
 

@@ -28,7 +28,9 @@ export function makeCertChain(root, staticPublic) {
 }
 
 /** Symmetric state of the server during and after the handshake (mirror of Utils/noise-handler.js). */
-export function makeServerNoise() {
+export function makeServerNoise(rootKey) {
+  const ephemeral = Curve.generateKeyPair();
+  const stat = Curve.generateKeyPair();
   let hash = Buffer.from(NOISE_MODE); // exactly 32 bytes: used as is, like the client does
   let salt = hash;
   let key = hash;
@@ -46,23 +48,40 @@ export function makeServerNoise() {
     key = k.subarray(32);
     counter = 0;
   };
+  const enc = (p) => {
+    const r = aesEncryptGCM(p, key, iv(counter++), hash);
+    auth(r);
+    return r;
+  };
+  const dec = (c) => {
+    const r = aesDecryptGCM(c, key, iv(counter++), hash);
+    auth(c);
+    return r;
+  };
   return {
+    /** the 4-byte intro ('WA', 6, dict version) is hashed by both sides */
     auth,
-    mix,
-    enc(p) {
-      const r = aesEncryptGCM(p, key, iv(counter++), hash);
-      auth(r);
-      return r;
+    /** client hello -> server hello (ephemeral, encrypted static key, encrypted certificate chain) */
+    async hello(body) {
+      const clientEph = proto.HandshakeMessage.decode(body).clientHello.ephemeral;
+      auth(clientEph);
+      auth(ephemeral.public);
+      await mix(Curve.sharedKey(ephemeral.private, clientEph));
+      const staticEnc = enc(stat.public);
+      await mix(Curve.sharedKey(stat.private, clientEph));
+      const payload = enc(makeCertChain(rootKey, stat.public));
+      return proto.HandshakeMessage.encode({ serverHello: { ephemeral: ephemeral.public, static: staticEnc, payload } }).finish();
     },
-    dec(c) {
-      const r = aesDecryptGCM(c, key, iv(counter++), hash);
-      auth(c);
-      return r;
-    },
-    async finish() {
+    /** client finish -> the client's noise key and its ClientPayload; transport keys are ready */
+    async finishHandshake(body) {
+      const { clientFinish } = proto.HandshakeMessage.decode(body);
+      const noiseKey = dec(clientFinish.static);
+      await mix(Curve.sharedKey(ephemeral.private, noiseKey));
+      const payload = proto.ClientPayload.decode(dec(clientFinish.payload));
       const k = Buffer.from(await hkdf(Buffer.alloc(0), 64, { salt, info: '' }));
       decKey = k.subarray(0, 32); // the client's write key
       encKey = k.subarray(32);
+      return { noiseKey, payload };
     },
     seal: (p) => aesEncryptGCM(p, encKey, iv(writeCounter++), Buffer.alloc(0)),
     open: (c) => aesDecryptGCM(c, decKey, iv(readCounter++), Buffer.alloc(0)),
