@@ -2,7 +2,7 @@
 /**
  * Broadcasts: (1) POST /queue/add-broadcast accept time and whatsapp-server RSS growth for 10,000
  * and 100,000 contacts; (2) campaign send rate through broadcast-worker and the sandbox with
- * pacing off; (3) pacing accuracy: gaps between a campaign's sends (sandbox log) against the set
+ * pacing off, one campaign alone and PARALLEL (4) campaigns on as many instances at once; (3) pacing accuracy: gaps between a campaign's sends (sandbox log) against the set
  * gap, without and with jitter. Runs the compiled processes (dist/) on a throwaway prefix.
  * Needs Redis and a build (`npm run build`).
  *
@@ -34,6 +34,7 @@ const SIZES = (process.env.SIZES ?? '10000,100000').split(',').map(Number);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SEND_N = Number(process.env.SEND_N ?? 3000);
 const LATENCY = Number(process.env.SANDBOX_LATENCY_MS ?? 5);
+const PARALLEL_IDS = Array.from({ length: Number(process.env.PARALLEL ?? 4) }, (_, i) => `bench-par-${i}`);
 const tag = randomBytes(3).toString('hex');
 const prefix = `bench-bc-${tag}`;
 const API_KEY = 'bench-api-key-0123456789';
@@ -75,6 +76,12 @@ async function request(port, method, p, body) {
 }
 
 const rss = async (port) => (await request(port, 'GET', '/health')).body.memory.rss;
+/** V8 heap in use (prom-client's default series on GET /metrics): tells retained memory from RSS V8 keeps */
+async function heapUsed(port) {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${API_KEY}` } });
+  const line = (await res.text()).split('\n').find((l) => l.startsWith('nodejs_heap_size_used_bytes'));
+  return line ? Number(line.split(' ').pop()) : NaN;
+}
 const mb = (n) => +(n / 1024 / 1024).toFixed(1);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const phone = (i) => `5511${String(900000000 + i)}`;
@@ -105,6 +112,7 @@ async function createInstance(port, instanceId) {
 
 async function acceptBench(port) {
   const results = [];
+  const heapBefore = await heapUsed(port);
   for (const size of SIZES) {
     const runs = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -130,6 +138,9 @@ async function acceptBench(port) {
       rssAfterMB: mb(runs[runs.length - 1].rssAfter),
     });
   }
+  await sleep(3000);
+  console.error(`heap used: ${mb(heapBefore)} MB before the accept rounds, ${mb(await heapUsed(port))} MB 3 s after them`);
+  results.heap = { beforeMB: mb(heapBefore), afterMB: mb(await heapUsed(port)) };
   return results;
 }
 
@@ -170,13 +181,17 @@ async function main() {
     LOG_LEVEL: 'warn',
   };
   const server = await start('whatsapp-server', env);
-  for (const id of ['bench-bc', 'bench-rate', 'bench-gap', 'bench-jitter']) await createInstance(port, id);
+  for (const id of ['bench-bc', 'bench-rate', 'bench-gap', 'bench-jitter', ...PARALLEL_IDS]) await createInstance(port, id);
   const accept = await acceptBench(port);
 
   let worker = await start('broadcast-worker', env);
   const t = await campaign(port, 'bench-rate', `rate-${tag}`, SEND_N);
   const sendRate = { sends: SEND_N, perSecond: Math.round(((SEND_N - 1) / (t[t.length - 1] - t[0])) * 1000), sandboxLatencyMs: LATENCY };
   console.error(`send rate, pacing off: ${sendRate.perSecond}/s over ${SEND_N} sends`);
+  const runs = await Promise.all(PARALLEL_IDS.map((id) => campaign(port, id, `par-${id}-${tag}`, SEND_N)));
+  const all = runs.flat().sort((a, b) => a - b);
+  sendRate.parallel = { campaigns: PARALLEL_IDS.length, sends: all.length, perSecond: Math.round(((all.length - 1) / (all[all.length - 1] - all[0])) * 1000) };
+  console.error(`send rate, ${PARALLEL_IDS.length} campaigns on ${PARALLEL_IDS.length} instances at once: ${sendRate.parallel.perSecond}/s`);
   const gap = gapStats(await campaign(port, 'bench-gap', `gap-${tag}`, 60, { rateLimitMs: 200 }), 200);
   console.error(`rateLimitMs 200, no jitter: ${JSON.stringify(gap)}`);
   await stop(worker);
@@ -185,7 +200,7 @@ async function main() {
   console.error(`rateLimitMs 300, jitter 0-200: ${JSON.stringify(jitter)}`);
   await stop(worker);
   await stop(server);
-  return { accept, sendRate, pacing: [gap, jitter] };
+  return { accept, heapMB: accept.heap, sendRate, pacing: [gap, jitter] };
 }
 
 async function cleanup() {
@@ -203,13 +218,15 @@ async function cleanup() {
 function markdown(res) {
   const cpu = os.cpus();
   const lines = [
-    `### Run ${new Date().toISOString().slice(0, 10)} (${cpu.length} × ${cpu[0]?.model.trim()}, node ${process.version})`,
+    `### Run ${new Date().toISOString().slice(0, 10)} (${cpu.length} × ${cpu[0]?.model.trim()}, node ${process.version}, load average at the end ${os.loadavg()[0].toFixed(1)})`,
     '',
     '| contacts | body | accept (median) | accept (max) | server RSS growth (first request) | server RSS after all rounds |',
     '|---|---|---|---|---|---|',
     ...res.accept.map((a) => `| ${a.contacts.toLocaleString('en')} | ${a.bodyMB} MB | ${a.medianMs} ms | ${a.maxMs} ms | ${a.rssFirstGrowthMB} MB | ${a.rssAfterMB} MB |`),
     '',
-    `Send rate, pacing off (one campaign, one instance, sandbox latency ${res.sendRate.sandboxLatencyMs} ms): **${res.sendRate.perSecond} sends/s** over ${res.sendRate.sends} sends.`,
+    `V8 heap in use: ${res.heapMB.beforeMB} MB before the accept rounds, ${res.heapMB.afterMB} MB 3 s after the last one.`,
+    '',
+    `Send rate, pacing off (sandbox latency ${res.sendRate.sandboxLatencyMs} ms): one campaign on one instance **${res.sendRate.perSecond} sends/s** over ${res.sendRate.sends} sends; ${res.sendRate.parallel.campaigns} campaigns on ${res.sendRate.parallel.campaigns} instances at once **${res.sendRate.parallel.perSecond} sends/s** together (${res.sendRate.parallel.sends} sends).`,
     '',
     '| set gap | jitter | sends | min gap | mean gap | max gap | gaps below the set gap |',
     '|---|---|---|---|---|---|---|',
