@@ -42,7 +42,7 @@ describe('faults', () => {
       return h.status === 503 ? h : undefined;
     }, { what: 'worker health 503' });
     expect(down.body.redis).toMatchObject({ reachable: false, error: expect.any(String) });
-    expect((await healthStatus(serverPort)).status).toBe(503);
+    await waitFor(async () => (await healthStatus(serverPort)).status === 503, { what: 'server health 503' });
 
     await redis.start();
     await waitFor(async () => (await healthStatus(workerPort)).status === 200, { timeoutMs: 20_000, what: 'worker recovered' });
