@@ -35,6 +35,10 @@ export function classifySendError(err: unknown, instanceId: string): AppError {
     const e = new AppError('rate_limited', `WhatsApp rate limit on instance ${instanceId}: ${message}`, { retryAfterMs: RATE_LIMIT_RETRY_MS, waCode: code });
     return Object.assign(e, { retryAfterMs: RATE_LIMIT_RETRY_MS });
   }
+  // 403: WhatsApp refuses this number (blocked, banned, restricted): no retry; campaigns stop.
+  if (code === 403 || lower.includes('forbidden')) {
+    return new AppError('forbidden', `WhatsApp refused instance ${instanceId}: ${message}`, { waCode: code });
+  }
   // Socket gone between our status check and the send (Connection Closed 428, lost 408 ...).
   if (code === 428 || lower.includes('connection closed') || lower.includes('connection terminated')) {
     return new AppError('instance_not_connected', `instance ${instanceId} lost its connection: ${message}`, { waCode: code });
