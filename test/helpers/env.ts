@@ -34,8 +34,8 @@ export const TEST_SECRETS = {
  */
 export const MAINTENANCE_OFF = { CRON_CLEAN: 'off', CRON_EXPIRE: 'off', CRON_TRIM_DEAD_LETTERS: 'off', CRON_HEARTBEAT: 'off' };
 
-/** A validated Config for in-process tests: unique prefix, sandbox driver, quiet logs. */
-export function testConfig(prefix: string, overrides: Record<string, string | number | boolean> = {}): Config {
+/** The variables every test process gets: unique prefix, sandbox driver, no pacing, no schedules. */
+function baseEnv(prefix: string, logLevel: string, overrides: Record<string, string | number | boolean>): Record<string, string> {
   const env: Record<string, string> = {
     REDIS_URL,
     QUEUE_PREFIX: prefix,
@@ -43,34 +43,24 @@ export function testConfig(prefix: string, overrides: Record<string, string | nu
     HOST: '127.0.0.1',
     WHATSAPP_DRIVER: 'sandbox',
     SANDBOX_LATENCY_MS: '5',
-    LOG_LEVEL: 'error',
+    LOG_LEVEL: logLevel,
     PACING_MIN_GAP_MS: '0',
     PACING_JITTER_MS: '0',
     SHUTDOWN_TIMEOUT_MS: '5000',
     ...MAINTENANCE_OFF,
   };
   for (const [k, v] of Object.entries(overrides)) env[k] = String(v);
-  return loadConfig(env);
+  return env;
 }
 
-/** Environment for child processes (PM2, spawned workers): the same values as strings. */
+/** A validated Config for in-process tests (quiet logs). */
+export function testConfig(prefix: string, overrides: Record<string, string | number | boolean> = {}): Config {
+  return loadConfig(baseEnv(prefix, 'error', overrides));
+}
+
+/** Environment for child processes (PM2, spawned processes): the same values as strings. */
 export function testEnv(prefix: string, overrides: Record<string, string | number> = {}): Record<string, string> {
-  const cfg = testConfig(prefix);
-  const env: Record<string, string> = {
-    REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    ...TEST_SECRETS,
-    HOST: '127.0.0.1',
-    WHATSAPP_DRIVER: 'sandbox',
-    SANDBOX_LATENCY_MS: '5',
-    LOG_LEVEL: 'warn',
-    PACING_MIN_GAP_MS: '0',
-    PACING_JITTER_MS: '0',
-    SHUTDOWN_TIMEOUT_MS: String(cfg.SHUTDOWN_TIMEOUT_MS),
-    ...MAINTENANCE_OFF,
-  };
-  for (const [k, v] of Object.entries(overrides)) env[k] = String(v);
-  return env;
+  return baseEnv(prefix, 'warn', overrides);
 }
 
 /** Deletes every key of a test prefix (Bull's and ours). */

@@ -1,4 +1,4 @@
-import { Transform, TransformCallback } from 'node:stream';
+import { ByteCap } from '../../shared/byte-cap';
 import { pipeline } from 'node:stream/promises';
 import { Router } from 'express';
 import type { ServerDeps } from '../server-app';
@@ -52,18 +52,4 @@ export function instanceMediaRouter(deps: ServerDeps): Router {
   });
 
   return router;
-}
-
-class ByteCap extends Transform {
-  private seen = 0;
-
-  constructor(private readonly limit: number) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.seen += chunk.length;
-    if (this.seen > this.limit) return done(new AppError('payload_too_large', `media is larger than MEDIA_MAX_BYTES (${this.limit})`));
-    done(null, chunk);
-  }
 }

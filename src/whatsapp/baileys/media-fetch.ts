@@ -4,7 +4,8 @@
  * no size cap. Here only http(s) URLs pass, the whole download has a deadline, and the body is cut
  * off above the cap; Baileys gets a stream ({ stream }) it encrypts while it arrives.
  */
-import { Readable, Transform, TransformCallback } from 'node:stream';
+import { Readable } from 'node:stream';
+import { ByteCap } from '../../shared/byte-cap';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { AppError } from '../../shared/errors';
 
@@ -67,18 +68,4 @@ export async function fetchMedia(raw: string, opts: MediaFetchOptions): Promise<
     mimetype: response.headers.get('content-type')?.split(';')[0]?.trim() || undefined,
     size: Number.isFinite(declared) ? declared : undefined,
   };
-}
-
-class ByteCap extends Transform {
-  private seen = 0;
-
-  constructor(private readonly limit: number) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.seen += chunk.length;
-    if (this.seen > this.limit) return done(new AppError('payload_too_large', `media is larger than the limit of ${this.limit} bytes`, { limit: this.limit }));
-    done(null, chunk);
-  }
 }
