@@ -10,6 +10,7 @@
  *   CONNECTIONS=100 DURATION=10 ROUNDS=2 N=20000 node bench/add-message.js
  *   BENCH_APPEND=1 node bench/add-message.js   # also append the result to BENCHMARKS.md ("Messages")
  *   NODE_ARGS=--cpu-prof SKIP_ROUTE=1 node bench/add-message.js   # profile our processes (.cpuprofile in cwd)
+ *   CONNECTIONS=10 DURATION=1 ROUNDS=1 N=500 node bench/add-message.js   # quick check that it runs (~15 s)
  *
  * Route: autocannon, CONNECTIONS keep-alive connections for DURATION s per round, after a 2 s
  * warm-up; rounds alternate baseline / ours. End to end: N messages are queued through the route
@@ -20,20 +21,13 @@
 const path = require('node:path');
 const fs = require('node:fs');
 const os = require('node:os');
-const http = require('node:http');
-const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
+const { dist, REDIS_URL, API_KEY, requireBuild, serverEnv, sleep, freePort, startReady, stopChild, killChildren, killChildrenOnSignal, request, cpuMs, redisCpuMs, cleanupPrefix, updateBenchmarks, appendToSection } = require('./lib/common');
 
-const root = path.join(__dirname, '..');
-const dist = path.join(root, 'dist');
-if (!fs.existsSync(path.join(dist, 'apps/whatsapp-server/main.js'))) {
-  console.error('dist/ is missing: run `npm run build` first');
-  process.exit(1);
-}
+const serverMain = requireBuild('apps/whatsapp-server/main.js');
 const autocannon = require('autocannon');
 const IORedis = require('ioredis');
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const DURATION = Number(process.env.DURATION ?? 8);
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
@@ -42,75 +36,10 @@ const CONCURRENCY = Number(process.env.MESSAGE_CONCURRENCY ?? 200);
 const LATENCY = Number(process.env.SANDBOX_LATENCY_MS ?? 5);
 const INSTANCES = Number(process.env.INSTANCES ?? 4);
 const tag = randomBytes(3).toString('hex');
-const API_KEY = 'bench-api-key-0123456789';
-const children = new Set();
+const nodeArgs = (process.env.NODE_ARGS ?? '').split(' ').filter(Boolean);
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = http.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function start(script, env) {
-  const args = script.startsWith(dist) ? (process.env.NODE_ARGS ?? '').split(' ').filter(Boolean) : [];
-  const child = spawn(process.execPath, [...args, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return new Promise((resolve, reject) => {
-    child.once('message', (m) => m === 'ready' && resolve(child));
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-}
-
-/** user+system CPU of a process in ms, from /proc (undefined elsewhere) */
-function cpuMs(pid) {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
-async function redisCpuMs(r) {
-  const info = await r.info('cpu');
-  const get = (k) => Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
-  return (get('used_cpu_user') + get('used_cpu_sys')) * 1000;
-}
-
-function stop(child) {
-  if (!child || child.exitCode !== null) return Promise.resolve();
-  child.kill('SIGTERM');
-  return new Promise((r) => child.once('exit', r));
-}
-
-async function request(port, method, p, body) {
-  const res = await fetch(`http://127.0.0.1:${port}${p}`, {
-    method,
-    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-    body: body && JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
-
-function serverEnv(prefix, port, extra = {}) {
-  return {
-    REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    API_KEY,
-    INTERNAL_TOKEN: 'bench-internal-token-0123456789',
-    WEBHOOK_SECRET: 'bench-webhook-secret-0123456789',
-    HOST: '127.0.0.1',
-    SERVER_PORT: String(port),
-    WHATSAPP_DRIVER: 'sandbox',
-    SANDBOX_LINK_DELAY_MS: '0',
-    LOG_LEVEL: 'warn',
-    ...extra,
-  };
-}
+/** Our processes get NODE_ARGS (profiling); the naive baseline runs plain. */
+const start = (script, env) => startReady(script, env, script.startsWith(dist) ? nodeArgs : []);
 
 async function createInstances(port, n) {
   for (let i = 0; i < n; i++) {
@@ -121,7 +50,7 @@ async function createInstances(port, n) {
     const r = await request(port, 'GET', '/instances');
     const list = r.body.instances ?? [];
     if (list.filter((x) => x.status === 'connected').length >= n) return;
-    await new Promise((res) => setTimeout(res, 50));
+    await sleep(50);
   }
 }
 
@@ -138,7 +67,7 @@ async function routeBench() {
   const naivePrefix = `bench-naive-${tag}`;
   const oursPort = await freePort();
   const naivePort = await freePort();
-  const server = await start(path.join(dist, 'apps/whatsapp-server/main.js'), serverEnv(oursPrefix, oursPort));
+  const server = await start(serverMain, serverEnv(oursPrefix, oursPort));
   await createInstances(oursPort, INSTANCES);
   const naive = await start(path.join(__dirname, 'naive-add-message.js'), { PORT: String(naivePort), REDIS_URL, QUEUE_PREFIX: naivePrefix });
   const targets = {
@@ -158,10 +87,10 @@ async function routeBench() {
       console.error(`${name} round ${round + 1}: ${Math.round(ok / DURATION)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${Math.round(cpuUs)} µs CPU/req, errors ${r.non2xx + r.errors + r.timeouts}`);
     }
   }
-  await stop(naive);
-  await stop(server);
-  await cleanup(oursPrefix);
-  await cleanup(naivePrefix);
+  await stopChild(naive);
+  await stopChild(server);
+  await cleanupPrefix(oursPrefix);
+  await cleanupPrefix(naivePrefix);
   const avg = (xs, k) => xs.reduce((s, x) => s + x[k], 0) / xs.length;
   const summary = (xs) => ({ rps: Math.round(avg(xs, 'rps')), p50: +avg(xs, 'p50').toFixed(1), p99: +avg(xs, 'p99').toFixed(1), cpuUs: Math.round(avg(xs, 'cpuUs')), errors: xs.reduce((s, x) => s + x.errors, 0) });
   return { naive: summary(runs.naive), ours: summary(runs.ours) };
@@ -180,7 +109,7 @@ async function endToEnd(receiptDelayMs) {
     MESSAGE_CONCURRENCY: String(CONCURRENCY),
     MESSAGE_WORKER_PORT: String(await freePort()),
   });
-  const server = await start(path.join(dist, 'apps/whatsapp-server/main.js'), env);
+  const server = await start(serverMain, env);
   await createInstances(port, INSTANCES);
   let i = 0;
   await load(`http://127.0.0.1:${port}/queue/add-message`, {
@@ -196,32 +125,21 @@ async function endToEnd(receiptDelayMs) {
   while (Date.now() < deadline) {
     lines = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').filter(Boolean) : [];
     if (lines.length >= N) break;
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
   // receipts trail the last send by 3 x SANDBOX_RECEIPT_DELAY_MS; their work belongs to the run
-  await new Promise((r) => setTimeout(r, 500));
+  await sleep(500);
   const cpu = { server: cpuMs(server.pid) - cpu0.server, worker: cpuMs(worker.pid) - cpu0.worker, redis: (await redisCpuMs(redis)) - cpu0.redis };
   redis.disconnect();
-  await stop(worker);
-  await stop(server);
+  await stopChild(worker);
+  await stopChild(server);
   const at = lines.map((l) => JSON.parse(l).at).sort((a, b) => a - b);
   const ids = new Set(lines.map((l) => JSON.parse(l).messageId));
   fs.rmSync(logFile, { force: true });
-  await cleanup(prefix);
+  await cleanupPrefix(prefix);
   const seconds = (at[at.length - 1] - at[0]) / 1000;
   const perMsg = (ms) => +((ms * 1000) / lines.length).toFixed(0);
   return { sent: lines.length, unique: ids.size, seconds: +seconds.toFixed(2), perSecond: Math.round((lines.length - 1) / seconds), cpuUs: { server: perMsg(cpu.server), worker: perMsg(cpu.worker), redis: perMsg(cpu.redis) } };
-}
-
-async function cleanup(prefix) {
-  const r = new IORedis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await r.del(...keys);
-  } while (cursor !== '0');
-  r.disconnect();
 }
 
 async function main() {
@@ -252,23 +170,14 @@ async function main() {
     '',
   ].join('\n');
   console.log(text);
-  if (process.env.BENCH_APPEND) {
-    const file = path.join(root, 'BENCHMARKS.md');
-    const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
-    fs.writeFileSync(file, current.includes('## Messages') ? `${current.trimEnd()}\n\n${text}` : `${current.trimEnd()}\n\n## Messages\n\n${text}`);
-  }
+  // after the section's last run (and its notes), not at the end of the file
+  if (process.env.BENCH_APPEND) updateBenchmarks((current) => appendToSection(current, 'Messages', `\n${text}`));
 }
 
-// an interrupted run (Ctrl-C, timeout) takes its servers with it
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    for (const c of children) c.kill('SIGKILL');
-    process.exit(130);
-  });
-}
+killChildrenOnSignal();
 
 main().catch(async (err) => {
   console.error(err);
-  for (const c of children) c.kill('SIGKILL');
+  killChildren();
   process.exit(1);
 });

@@ -9,6 +9,7 @@
  *   node bench/broadcast.js
  *   SIZES=10000,100000 ROUNDS=3 SEND_N=5000 node bench/broadcast.js
  *   BENCH_APPEND=1 node bench/broadcast.js   # also append the result to BENCHMARKS.md ("Broadcasts")
+ *   SIZES=1000 ROUNDS=1 SEND_N=200 PARALLEL=2 node bench/broadcast.js   # quick check that it runs (~45 s: the pacing runs are fixed)
  *
  * Accept: the body is built and serialised before the clock starts; the time is the client's
  * wall time for the whole request (upload, parse, normalise, Redis writes, answer) on loopback.
@@ -17,19 +18,11 @@
 const path = require('node:path');
 const fs = require('node:fs');
 const os = require('node:os');
-const http = require('node:http');
-const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
+const { API_KEY, requireBuild, serverEnv, sleep, freePort, startReady, stopChild, killChildren, request, cleanupPrefix, updateBenchmarks } = require('./lib/common');
 
-const root = path.join(__dirname, '..');
-const dist = path.join(root, 'dist');
-if (!fs.existsSync(path.join(dist, 'apps/whatsapp-server/main.js'))) {
-  console.error('dist/ is missing: run `npm run build` first');
-  process.exit(1);
-}
-const IORedis = require('ioredis');
+requireBuild('apps/whatsapp-server/main.js');
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SIZES = (process.env.SIZES ?? '10000,100000').split(',').map(Number);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SEND_N = Number(process.env.SEND_N ?? 3000);
@@ -37,43 +30,9 @@ const LATENCY = Number(process.env.SANDBOX_LATENCY_MS ?? 5);
 const PARALLEL_IDS = Array.from({ length: Number(process.env.PARALLEL ?? 4) }, (_, i) => `bench-par-${i}`);
 const tag = randomBytes(3).toString('hex');
 const prefix = `bench-bc-${tag}`;
-const API_KEY = 'bench-api-key-0123456789';
 const logFile = path.join(os.tmpdir(), `${prefix}-sandbox.jsonl`);
-const children = new Set();
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = http.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function start(name, env) {
-  const child = spawn(process.execPath, [path.join(dist, 'apps', name, 'main.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return new Promise((resolve, reject) => {
-    child.once('message', (m) => m === 'ready' && resolve(child));
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
-  });
-}
-
-function stop(child) {
-  if (!child || child.exitCode !== null) return Promise.resolve();
-  child.kill('SIGTERM');
-  return new Promise((r) => child.once('exit', r));
-}
-
-async function request(port, method, p, body) {
-  const res = await fetch(`http://127.0.0.1:${port}${p}`, {
-    method,
-    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
+const start = (name, env) => startReady(requireBuild(`apps/${name}/main.js`), env);
 
 const rss = async (port) => (await request(port, 'GET', '/health')).body.memory.rss;
 /** V8 heap in use (prom-client's default series on GET /metrics): tells retained memory from RSS V8 keeps */
@@ -83,7 +42,6 @@ async function heapUsed(port) {
   return line ? Number(line.split(' ').pop()) : NaN;
 }
 const mb = (n) => +(n / 1024 / 1024).toFixed(1);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const phone = (i) => `5511${String(900000000 + i)}`;
 
 function sendLog(instanceId) {
@@ -162,24 +120,14 @@ function gapStats(ats, setMs) {
 
 async function main() {
   const port = await freePort();
-  const env = {
-    REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    API_KEY,
-    INTERNAL_TOKEN: 'bench-internal-token-0123456789',
-    WEBHOOK_SECRET: 'bench-webhook-secret-0123456789',
-    HOST: '127.0.0.1',
-    SERVER_PORT: String(port),
+  const env = serverEnv(prefix, port, {
     BROADCAST_WORKER_PORT: String(await freePort()),
-    WHATSAPP_DRIVER: 'sandbox',
-    SANDBOX_LINK_DELAY_MS: '0',
     SANDBOX_LATENCY_MS: String(LATENCY),
     SANDBOX_RECEIPT_DELAY_MS: '50',
     SANDBOX_LOG_FILE: logFile,
     PACING_MIN_GAP_MS: '0',
     PACING_JITTER_MS: '0',
-    LOG_LEVEL: 'warn',
-  };
+  });
   const server = await start('whatsapp-server', env);
   for (const id of ['bench-bc', 'bench-rate', 'bench-gap', 'bench-jitter', ...PARALLEL_IDS]) await createInstance(port, id);
   const accept = await acceptBench(port);
@@ -194,24 +142,17 @@ async function main() {
   console.error(`send rate, ${PARALLEL_IDS.length} campaigns on ${PARALLEL_IDS.length} instances at once: ${sendRate.parallel.perSecond}/s`);
   const gap = gapStats(await campaign(port, 'bench-gap', `gap-${tag}`, 60, { rateLimitMs: 200 }), 200);
   console.error(`rateLimitMs 200, no jitter: ${JSON.stringify(gap)}`);
-  await stop(worker);
+  await stopChild(worker);
   worker = await start('broadcast-worker', { ...env, PACING_JITTER_MS: '200' });
   const jitter = { ...gapStats(await campaign(port, 'bench-jitter', `jitter-${tag}`, 60, { rateLimitMs: 300 }), 300), jitterMs: 200, expectedMeanMs: 400 };
   console.error(`rateLimitMs 300, jitter 0-200: ${JSON.stringify(jitter)}`);
-  await stop(worker);
-  await stop(server);
+  await stopChild(worker);
+  await stopChild(server);
   return { accept, heapMB: accept.heap, sendRate, pacing: [gap, jitter] };
 }
 
 async function cleanup() {
-  const r = new IORedis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await r.del(...keys);
-  } while (cursor !== '0');
-  r.disconnect();
+  await cleanupPrefix(prefix);
   fs.rmSync(logFile, { force: true });
 }
 
@@ -242,11 +183,9 @@ main()
     const md = markdown(res);
     console.log(md);
     if (process.env.BENCH_APPEND) {
-      const file = path.join(root, 'BENCHMARKS.md');
-      const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+      // newest run first, right under the heading
       const head = '## Broadcasts';
-      const out = text.includes(head) ? text.replace(head, `${head}\n\n${md}`) : `${text.trimEnd()}\n\n${head}\n\nMeasured with \`node bench/broadcast.js\`.\n\n${md}`;
-      fs.writeFileSync(file, out);
+      updateBenchmarks((text) => (text.includes(head) ? text.replace(head, `${head}\n\n${md}`) : `${text.trimEnd()}\n\n${head}\n\nMeasured with \`node bench/broadcast.js\`.\n\n${md}`));
     }
   })
   .catch((err) => {
@@ -254,6 +193,6 @@ main()
     process.exitCode = 1;
   })
   .finally(async () => {
-    for (const c of children) c.kill('SIGKILL');
+    killChildren();
     await cleanup().catch(() => undefined);
   });

@@ -7,48 +7,24 @@
  *   node bench/sessions.js                  # 200 instances
  *   N=500 SENDS=5000 node bench/sessions.js
  *   BENCH_APPEND=1 node bench/sessions.js   # also write the result to BENCHMARKS.md ("Sessions")
+ *   N=10 SENDS=50 node bench/sessions.js    # quick check that it runs (~20 s)
  *
  * Steps: start (empty) -> RSS; create N instances (sandbox, linked at once) -> RSS; SENDS internal
  * sends spread over the instances -> RSS; SIGTERM (time to stop); then three restarts with different
  * restore settings, timing spawn -> ready and spawn -> all N connected.
  */
-const path = require('node:path');
-const fs = require('node:fs');
 const os = require('node:os');
 const http = require('node:http');
 const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
+const { API_KEY, INTERNAL_TOKEN, requireBuild, serverEnv, sleep, freePort, stopChild, rssMb, cleanupPrefix, updateBenchmarks, appendToSection } = require('./lib/common');
 
-const root = path.join(__dirname, '..');
-const main = path.join(root, 'dist/apps/whatsapp-server/main.js');
-if (!fs.existsSync(main)) {
-  console.error('dist/ is missing: run `npm run build` first');
-  process.exit(1);
-}
-const IORedis = require('ioredis');
+const main = requireBuild('apps/whatsapp-server/main.js');
 
 const N = Number(process.env.N ?? 200);
 const SENDS = Number(process.env.SENDS ?? 2000);
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `bench-sessions-${randomBytes(3).toString('hex')}`;
-const API_KEY = 'bench-api-key-0123456789';
-const INTERNAL_TOKEN = 'bench-internal-token-0123456789';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = http.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function rssMb(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
 
 function call(port, method, p, body, token = API_KEY) {
   const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
@@ -80,10 +56,10 @@ async function pool(items, limit, fn) {
 
 async function startServer(extraEnv = {}) {
   const port = await freePort();
+  // info: the "instances restored" log line carries the restore duration
   const env = {
-    ...process.env, REDIS_URL, QUEUE_PREFIX: prefix, API_KEY, INTERNAL_TOKEN, WEBHOOK_SECRET: 'bench-webhook-secret-0123456789',
-    WHATSAPP_DRIVER: 'sandbox', SANDBOX_LINK_DELAY_MS: '0', SANDBOX_LATENCY_MS: '0', SANDBOX_RECEIPT_DELAY_MS: '50',
-    HOST: '127.0.0.1', SERVER_PORT: String(port), LOG_LEVEL: 'info', ...extraEnv,
+    ...process.env,
+    ...serverEnv(prefix, port, { SANDBOX_LATENCY_MS: '0', SANDBOX_RECEIPT_DELAY_MS: '50', LOG_LEVEL: 'info', ...extraEnv }),
   };
   const spawnedAt = Date.now();
   const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -114,8 +90,7 @@ async function connectedCount(port) {
 
 async function stop(server) {
   const t = Date.now();
-  server.child.kill('SIGTERM');
-  const code = await new Promise((r) => server.child.once('exit', r));
+  const code = await stopChild(server.child);
   return { stopMs: Date.now() - t, code };
 }
 
@@ -128,17 +103,6 @@ async function restoreRun(label, env) {
   const { stopMs } = await stop(server);
   const log = server.restoreLog();
   return { label, concurrency: Number(env.RESTORE_CONCURRENCY), jitterMs: Number(env.RESTORE_JITTER_MS), readyMs: server.readyMs, allConnectedMs, restoreMs: log.durationMs, restored: log.restored, rssMb: Number(rss.toFixed(1)), stopMs };
-}
-
-async function cleanup() {
-  const r = new IORedis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await r.del(...keys);
-  } while (cursor !== '0');
-  r.disconnect();
 }
 
 async function run() {
@@ -197,21 +161,15 @@ async function run() {
   if (process.env.BENCH_APPEND) writeSection(result);
 }
 
+const INTRO =
+  '\n' +
+  '`node bench/sessions.js` (after `npm run build`): the compiled whatsapp-server in its own process with the sandbox\n' +
+  'driver (no network, so this is the server\'s own cost per instance: session objects, registry, events; not\n' +
+  'Baileys\' socket and crypto state, which users of Baileys gateways report at tens of MB per session). RSS from\n' +
+  '/proc/<pid>/status. Restore: the server is stopped (SIGTERM) and started again on the same Redis; "all connected"\n' +
+  'is from spawn until /health reports every instance connected, "restore" is the server\'s own restore duration.\n';
+
 function writeSection(r) {
-  const file = path.join(root, 'BENCHMARKS.md');
-  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const header = '\n## Sessions\n';
-  if (!text.includes(header)) {
-    text = text.replace(/\n*$/, '\n') + header + '\n' +
-      '`node bench/sessions.js` (after `npm run build`): the compiled whatsapp-server in its own process with the sandbox\n' +
-      'driver (no network, so this is the server\'s own cost per instance: session objects, registry, events; not\n' +
-      'Baileys\' socket and crypto state, which users of Baileys gateways report at tens of MB per session). RSS from\n' +
-      '/proc/<pid>/status. Restore: the server is stopped (SIGTERM) and started again on the same Redis; "all connected"\n' +
-      'is from spawn until /health reports every instance connected, "restore" is the server\'s own restore duration.\n';
-  }
-  const start = text.indexOf(header);
-  const next = text.indexOf('\n## ', start + header.length);
-  const at = next === -1 ? text.length : next;
   const date = new Date().toISOString().slice(0, 10);
   const run =
     `\n### ${date}: ${r.instances} instances, ${r.cpus} cores, node ${r.node}\n\n` +
@@ -219,8 +177,7 @@ function writeSection(r) {
     `| ${r.rssEmptyMb} MB | ${r.rssWithInstancesMb} MB | ${r.rssPerInstanceKb} KB | ${r.createSeconds} s | ${r.rssAfterSendsMb} / ${r.rssAfterMoreSendsMb} MB (${r.sends} sends each) | ${r.sendsPerSecond} | ${r.stopMs} ms |\n\n` +
     '| restore settings | ready | all connected | restore | RSS |\n|---|---|---|---|---|\n' +
     r.restores.map((x) => `| ${x.label}: concurrency ${x.concurrency}, jitter ${x.jitterMs} ms | ${x.readyMs} ms | ${x.allConnectedMs} ms | ${x.restoreMs} ms | ${x.rssMb} MB |\n`).join('');
-  text = text.slice(0, at).replace(/\n*$/, '\n') + run + text.slice(at);
-  fs.writeFileSync(file, text);
+  updateBenchmarks((text) => appendToSection(text, 'Sessions', run, INTRO));
 }
 
 run()
@@ -230,5 +187,5 @@ run()
   })
   .finally(async () => {
     agent.destroy();
-    await cleanup().catch(() => undefined);
+    await cleanupPrefix(prefix).catch(() => undefined);
   });

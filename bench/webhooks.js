@@ -8,62 +8,26 @@
  *   N=50000 WEBHOOK_CONCURRENCY=100 node bench/webhooks.js
  *   BENCH_APPEND=1 node bench/webhooks.js        # also append the result to BENCHMARKS.md
  *   WORKER_NODE_ARGS=--cpu-prof node bench/webhooks.js   # profile the worker
+ *   N=2000 node bench/webhooks.js                # quick check that it runs (a few seconds)
  *
  * Every received request is checked for its signature; duplicates are counted.
  */
 const path = require('node:path');
-const fs = require('node:fs');
 const os = require('node:os');
 const http = require('node:http');
 const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
+const { dist, WEBHOOK_SECRET: secret, requireBuild, baseEnv, freePort, stopChild, cpuMs, cleanupPrefix, updateBenchmarks, appendToSection } = require('./lib/common');
 
-const root = path.join(__dirname, '..');
-const dist = path.join(root, 'dist');
-if (!fs.existsSync(path.join(dist, 'apps/webhook-worker/main.js'))) {
-  console.error('dist/ is missing: run `npm run build` first');
-  process.exit(1);
-}
-const IORedis = require('ioredis');
+const workerMain = requireBuild('apps/webhook-worker/main.js');
 const { loadConfig } = require(path.join(dist, 'shared/config'));
 const { createQueues } = require(path.join(dist, 'queues/factory'));
 const { silentLogger } = require(path.join(dist, 'shared/logger'));
 const { verifySignature } = require(path.join(dist, 'webhooks/signature'));
 
 const N = Number(process.env.N ?? 20000);
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `bench-webhooks-${randomBytes(3).toString('hex')}`;
-const secret = 'bench-webhook-secret-0123456789';
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = http.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** user+system CPU of a process in ms, from /proc (undefined elsewhere) */
-function cpuMs(pid) {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100)
-  } catch {
-    return undefined;
-  }
-}
-
-async function cleanup() {
-  const r = new IORedis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await r.del(...keys);
-  } while (cursor !== '0');
-  r.disconnect();
-}
+const cleanup = () => cleanupPrefix(prefix);
 
 async function main() {
   const seen = new Set();
@@ -97,15 +61,12 @@ async function main() {
 
   const env = {
     ...process.env,
-    REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    API_KEY: 'bench-api-key-0123456789',
-    INTERNAL_TOKEN: 'bench-internal-token-0123456789',
-    WEBHOOK_SECRET: secret,
-    SUPABASE_FUNCTIONS_URL: `${receiverUrl}/functions/v1`,
-    SUPABASE_SERVICE_ROLE_KEY: 'bench-service-role',
-    WEBHOOK_WORKER_PORT: String(await freePort()),
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    ...baseEnv(prefix, {
+      SUPABASE_FUNCTIONS_URL: `${receiverUrl}/functions/v1`,
+      SUPABASE_SERVICE_ROLE_KEY: 'bench-service-role',
+      WEBHOOK_WORKER_PORT: String(await freePort()),
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    }),
   };
   const config = loadConfig(env);
 
@@ -123,7 +84,7 @@ async function main() {
   }
   const fillMs = Date.now() - fillStart;
 
-  const child = spawn(process.execPath, [...(process.env.WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean), path.join(dist, 'apps/webhook-worker/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean), workerMain], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   workerPid = child.pid;
   const started = Date.now();
   const timeout = setTimeout(() => done('timeout'), Math.max(120_000, N * 5));
@@ -131,8 +92,7 @@ async function main() {
   clearTimeout(timeout);
   // from the first delivery on: start-up (module loading) is not delivery work
   const workerCpuMs = cpuAtFirst === undefined ? undefined : cpuMs(child.pid) - cpuAtFirst;
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  await stopChild(child);
   await producer.close();
   receiver.closeAllConnections();
   receiver.close();
@@ -164,22 +124,15 @@ async function main() {
   process.exit(outcome === 'timeout' || badSignatures ? 1 : 0);
 }
 
+const INTRO =
+  `\n\`node bench/webhooks.js\` (after \`npm run build\`): N events queued first, then the real webhook-worker\n` +
+  `(own process) delivers them, signed, to a local receiver on the same machine. Rate = deliveries / time from first to last;\n` +
+  `worker CPU from /proc (user+system, from the first delivery on), which other load on the machine does not distort.\n\n` +
+  `| date | events | deliveries/s | worker CPU ms per delivery | deliveries/s per worker core | concurrency | max sockets | duplicates | machine |\n|---|---|---|---|---|---|---|---|---|\n`;
+
 function appendResult(r) {
-  const file = path.join(root, 'BENCHMARKS.md');
-  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
   const line = `| ${new Date().toISOString().slice(0, 10)} | ${r.events} | ${r.perSecond} | ${r.workerCpuMsPerDelivery ?? '-'} | ${r.perCoreCapacity ?? '-'} | ${r.concurrency} | ${r.maxSockets} | ${r.duplicates} | ${r.cpus} cores, load ${r.loadAverage}, ${r.node} |\n`;
-  if (!text.includes('\n## Webhooks\n')) {
-    text += `\n## Webhooks\n\n\`node bench/webhooks.js\` (after \`npm run build\`): N events queued first, then the real webhook-worker\n` +
-      `(own process) delivers them, signed, to a local receiver on the same machine. Rate = deliveries / time from first to last;\n` +
-      `worker CPU from /proc (user+system, from the first delivery on), which other load on the machine does not distort.\n\n` +
-      `| date | events | deliveries/s | worker CPU ms per delivery | deliveries/s per worker core | concurrency | max sockets | duplicates | machine |\n|---|---|---|---|---|---|---|---|---|\n`;
-  }
-  const start = text.indexOf('\n## Webhooks\n');
-  const nextSection = text.indexOf('\n## ', start + 5);
-  const at = nextSection === -1 ? text.length : nextSection;
-  const before = text.slice(0, at).replace(/\n*$/, '\n');
-  text = before + line + text.slice(at);
-  fs.writeFileSync(file, text);
+  updateBenchmarks((text) => appendToSection(text, 'Webhooks', line, INTRO));
 }
 
 main().catch(async (err) => {
