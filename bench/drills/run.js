@@ -4,7 +4,7 @@
  * the sandbox driver) under steady load while something breaks, then a count of accepted vs sent
  * vs duplicated vs lost. Run `npm run build` first.
  *
- *   node bench/drills/run.js <drill|all> [--rate 20] [--json]
+ *   node bench/drills/run.js <drill|all> [--rate 20] [--drain-seconds 300] [--env NAME=value ...] [--json]
  *
  *   kill-workers   kill -9 message-worker, webhook-worker and broadcast-worker, 10 times each
  *   redis-restart  Redis stopped (SHUTDOWN) for 5 s, then started again from its AOF
@@ -96,7 +96,7 @@ const DRILLS = {
 
 async function runDrill(name, opts) {
   const log = (m) => process.stderr.write(`[${name}] ${m}\n`);
-  const stack = new Stack(name);
+  const stack = new Stack(name, opts.env);
   const started = Date.now();
   try {
     await stack.start();
@@ -107,9 +107,9 @@ async function runDrill(name, opts) {
     const fault = await DRILLS[name](stack, log);
     await load.stop();
     log(`load stopped: ${load.accepted.size} messages and ${load.campaigns.size} campaigns accepted; draining`);
-    const drained = await drain(stack, load);
+    const drained = await drain(stack, load, opts.drainSeconds * 1000);
     await sleep(2000); // last webhooks in flight
-    const result = { drill: name, drained, seconds: Math.round((Date.now() - started) / 1000), rate: opts.rate, fault, ...(await account(stack, load)) };
+    const result = { drill: name, env: opts.env, drained, seconds: Math.round((Date.now() - started) / 1000), rate: opts.rate, fault, ...(await account(stack, load)) };
     return result;
   } finally {
     await stack.stop();
@@ -130,10 +130,12 @@ function summary(r) {
   const args = process.argv.slice(2);
   const which = args[0];
   const rateArg = args.indexOf('--rate');
-  const opts = { rate: rateArg >= 0 ? Number(args[rateArg + 1]) : 20 };
+  const drainArg = args.indexOf('--drain-seconds');
+  const env = Object.fromEntries(args.flatMap((a, i) => (args[i - 1] === '--env' ? [a.split(/=(.*)/s).slice(0, 2)] : [])));
+  const opts = { rate: rateArg >= 0 ? Number(args[rateArg + 1]) : 20, drainSeconds: drainArg >= 0 ? Number(args[drainArg + 1]) : 300, env };
   const names = which === 'all' ? Object.keys(DRILLS) : [which];
   if (!names.every((n) => DRILLS[n])) {
-    console.error(`usage: node bench/drills/run.js <${Object.keys(DRILLS).join('|')}|all> [--rate 20]`);
+    console.error(`usage: node bench/drills/run.js <${Object.keys(DRILLS).join('|')}|all> [--rate 20] [--drain-seconds 300] [--env NAME=value] [--json]`);
     process.exit(2);
   }
   const dir = join(ROOT, 'bench', 'results');
