@@ -140,5 +140,7 @@ export function circuitOpen(instanceId: string, retryAfterMs: number): AppError 
 
 /** Failures that say something about the instance (not about one message). */
 export function countsAsInstanceFailure(err: AppError): boolean {
+  // A send still in progress under the same id (the server's send ledger) says nothing about the instance.
+  if ((err.details as { inProgress?: boolean } | undefined)?.inProgress) return false;
   return err.code === 'transient' || err.code === 'timeout' || err.code === 'rate_limited' || err.code === 'internal';
 }

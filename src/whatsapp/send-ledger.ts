@@ -35,6 +35,12 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
  * never both send: the second waits for the first one's result.
  */
 export class SendLedger {
+  /**
+   * Sent results whose record could not be written (Redis away): answered from memory and written
+   * in the background until Redis takes them. Only whatsapp-server sends, so while it lives a retry
+   * of such an id still finds its first result instead of sending a second copy.
+   */
+  private readonly unrecorded = new Map<string, { instanceId: string; result: SendResult }>();
   private readonly pendingTtlMs: number;
   private readonly waitMs: number;
   private readonly sendTimeoutMs: number;
@@ -47,6 +53,8 @@ export class SendLedger {
 
   async once(instanceId: string, messageId: string, send: () => Promise<SendResult>): Promise<LedgerOutcome> {
     const key = this.keys.sendRecord(messageId);
+    const remembered = this.unrecorded.get(key);
+    if (remembered) return { result: this.sameInstance(remembered, instanceId, messageId), duplicate: true };
     const deadline = Date.now() + this.waitMs;
     for (;;) {
       const marker = JSON.stringify({ state: 'pending', instanceId, token: randomUUID(), at: Date.now() } satisfies LedgerEntry);
@@ -54,14 +62,11 @@ export class SendLedger {
         return { result: await this.sendOwned(key, marker, instanceId, send), duplicate: false };
       }
       const existing = parse(await this.redis.get(key));
-      if (existing?.state === 'sent') {
-        if (existing.instanceId !== instanceId) {
-          throw new AppError('conflict', `message id ${messageId} was already sent by instance ${existing.instanceId}`);
-        }
-        return { result: existing.result, duplicate: true };
-      }
+      if (existing?.state === 'sent') return { result: this.sameInstance(existing, instanceId, messageId), duplicate: true };
       if (existing && Date.now() >= deadline) {
-        throw Object.assign(new AppError('transient', `a send with message id ${messageId} is still in progress; retry later`), { retryAfterMs: 2000 });
+        // Not a failure of the instance: the circuit breaker must not count it (details.inProgress).
+        const err = new AppError('transient', `a send with message id ${messageId} is still in progress; retry later`, { inProgress: true });
+        throw Object.assign(err, { retryAfterMs: 2000 });
       }
       // No entry: the first attempt failed and freed the id between our SET and GET; take it now.
       if (existing) await new Promise((r) => setTimeout(r, 50));
@@ -97,21 +102,40 @@ export class SendLedger {
     return Promise.race([attempt, deadline]).finally(() => clearTimeout(timer));
   }
 
+  private sameInstance(entry: { instanceId: string; result: SendResult }, instanceId: string, messageId: string): SendResult {
+    if (entry.instanceId !== instanceId) throw new AppError('conflict', `message id ${messageId} was already sent by instance ${entry.instanceId}`);
+    return entry.result;
+  }
+
   private async record(key: string, instanceId: string, result: SendResult): Promise<SendResult> {
     const entry = JSON.stringify({ state: 'sent', instanceId, result, at: Date.now() } satisfies LedgerEntry);
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      try {
-        await this.redis.set(key, entry, 'EX', this.options.ttlSeconds);
-        return result;
-      } catch (err) {
-        // The message is out: answer success anyway. The in-flight marker still blocks a resend until it expires.
-        if (attempt === 3) this.logger.error('send ledger could not record a sent message', { key, error: (err as Error).message });
-        else await new Promise((r) => setTimeout(r, 100 * attempt));
-      }
+    try {
+      await this.redis.set(key, entry, 'EX', this.options.ttlSeconds);
+    } catch (err) {
+      // The message is out: answer success, remember it here and keep writing until Redis is back.
+      this.logger.warn('send ledger could not record a sent message; keeping it in memory until Redis takes it', { key, error: (err as Error).message });
+      if (this.unrecorded.size >= MAX_UNRECORDED) this.unrecorded.delete(this.unrecorded.keys().next().value as string);
+      this.unrecorded.set(key, { instanceId, result });
+      void this.recordLater(key, entry);
     }
     return result;
   }
+
+  private async recordLater(key: string, entry: string): Promise<void> {
+    for (let delay = 250; this.unrecorded.has(key); delay = Math.min(delay * 2, 5000)) {
+      await new Promise((r) => setTimeout(r, delay).unref());
+      try {
+        await this.redis.set(key, entry, 'EX', this.options.ttlSeconds);
+        this.unrecorded.delete(key);
+      } catch {
+        // still away: try again
+      }
+    }
+  }
 }
+
+/** Results kept in memory while Redis is away (bounded; the oldest goes first). */
+const MAX_UNRECORDED = 50_000;
 
 /** Sent ids are kept as long as message statuses, at least as long as idempotency keys. */
 export function ledgerTtlSeconds(config: Pick<Config, 'IDEMPOTENCY_TTL_SECONDS' | 'MESSAGE_RETENTION_DAYS'>): number {
