@@ -33,7 +33,8 @@ async function timedGet(url: string, headers: Record<string, string> = {}): Prom
 describe('faults', () => {
   it('waits out Redis down at start, reports 503 with the reason, recovers by itself, and fails fast when Redis is lost', async () => {
     const [serverPort, workerPort] = [await freePort(), await freePort()];
-    const env = testEnv(prefix, { REDIS_URL: redis.url, SERVER_PORT: serverPort, MESSAGE_WORKER_PORT: workerPort });
+    // A generous shutdown deadline: this test is about exiting 0 after Redis came back, not about speed.
+    const env = testEnv(prefix, { REDIS_URL: redis.url, SERVER_PORT: serverPort, MESSAGE_WORKER_PORT: workerPort, SHUTDOWN_TIMEOUT_MS: 15000 });
     const worker = start('message-worker', env);
     const server = start('whatsapp-server', env);
 
@@ -64,6 +65,7 @@ describe('faults', () => {
 
     await redis.start();
     await waitFor(async () => (await healthStatus(serverPort)).status === 200, { timeoutMs: 20_000, what: 'server recovered again' });
+    await waitFor(async () => (await healthStatus(workerPort)).status === 200, { timeoutMs: 20_000, what: 'worker recovered again' });
 
     expect(await server.stop('SIGTERM')).toBe(0);
     expect(await worker.stop('SIGTERM')).toBe(0);
