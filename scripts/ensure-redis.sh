@@ -26,12 +26,7 @@ if ! command -v redis-server >/dev/null 2>&1; then
   if [ "${REDIS_AUTO_INSTALL:-yes}" = "no" ]; then
     say "redis-server is not installed and REDIS_AUTO_INSTALL=no; install it or set REDIS_URL"; exit 1
   fi
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo -n"
-  say "installing redis-server with apt-get"
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >/dev/null 2>&1 || {
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && \
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >/dev/null; } || {
-    say "could not install redis-server (need root or passwordless sudo); install it or set REDIS_URL"; exit 1; }
+  bash scripts/lib/apt-install.sh redis-server redis-server || { say "install redis-server or set REDIS_URL"; exit 1; }
 fi
 # Debian's package may start its own service on install; use it if it came up.
 if node scripts/lib/redis-ping.js redis://127.0.0.1:6379; then say "redis-server is running"; exit 0; fi
