@@ -22,6 +22,18 @@ const { drain, account } = require('./lib/account');
 
 const WORKERS = ['message-worker', 'webhook-worker', 'broadcast-worker'];
 
+/** Under load: 10 s, Redis away 5 s (stopped the given way), back from its AOF, 15 s more load. */
+async function redisOutage(stack, log, how, message) {
+  await sleep(10_000);
+  await stack.stopRedis(how);
+  log(message);
+  await sleep(5000);
+  await stack.startRedis();
+  log('redis started again');
+  await stack.waitHealthy(60_000);
+  await sleep(15_000);
+}
+
 const DRILLS = {
   async 'kill-workers'(stack, log) {
     const kills = { 'message-worker': 0, 'webhook-worker': 0, 'broadcast-worker': 0 };
@@ -46,26 +58,12 @@ const DRILLS = {
   },
 
   async 'redis-restart'(stack, log) {
-    await sleep(10_000);
-    await stack.stopRedis('graceful');
-    log('redis stopped (SHUTDOWN)');
-    await sleep(5000);
-    await stack.startRedis();
-    log('redis started again');
-    await stack.waitHealthy(60_000);
-    await sleep(15_000);
+    await redisOutage(stack, log, 'graceful', 'redis stopped (SHUTDOWN)');
     return { redisDownSeconds: 5 };
   },
 
   async 'redis-kill'(stack, log) {
-    await sleep(10_000);
-    await stack.stopRedis('kill');
-    log('redis killed (SIGKILL)');
-    await sleep(5000);
-    await stack.startRedis();
-    log('redis started again');
-    await stack.waitHealthy(60_000);
-    await sleep(15_000);
+    await redisOutage(stack, log, 'kill', 'redis killed (SIGKILL)');
     return { redisDownSeconds: 5, appendfsync: 'everysec' };
   },
 
