@@ -1,4 +1,4 @@
-import type { SendContent } from '../whatsapp/types';
+import type { SendContent } from '../channels/content';
 import { renderTemplate, TemplateVars } from './template';
 import type { CampaignRecord } from './types';
 

@@ -78,6 +78,5 @@ export class SendGate {
 }
 
 export function shuttingDown(): AppError {
-  const err = new AppError('transient', 'broadcast-worker is shutting down; the campaign continues in the next worker');
-  return Object.assign(err, { retryAfterMs: 500 });
+  return new AppError('transient', 'broadcast-worker is shutting down; the campaign continues in the next worker', undefined, { retryAfterMs: 500, wait: true });
 }

@@ -1,9 +1,9 @@
 import type { Logger } from '../shared/logger';
-import type { WaEventInput, WaEventType } from '../queues/events';
+import type { EventInput, EventType } from '../events/envelope';
 import type { CampaignStore } from './store';
 import { loadSummary, PacingDefaults } from './summary';
 
-export type CampaignPublish = (event: WaEventInput, wait?: boolean) => Promise<void>;
+export type CampaignPublish = (event: EventInput, wait?: boolean) => Promise<void>;
 
 /**
  * Campaign events for the CRM's dashboard: 'campaign.progress' throttled to every
@@ -33,7 +33,7 @@ export class ProgressReporter {
    * (Redis away) is logged, never thrown: the campaign's state in Redis is the truth the status
    * route serves, and a retried job must not redo a finished campaign for the sake of an event.
    */
-  async emit(type: WaEventType, extra: Record<string, unknown> = {}): Promise<void> {
+  async emit(type: EventType, extra: Record<string, unknown> = {}): Promise<void> {
     this.sinceLast = 0;
     this.lastAt = Date.now();
     try {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../shared/logger';
 import { AppError } from '../shared/errors';
-import type { SendContent } from '../whatsapp/types';
+import type { SendContent } from '../channels/content';
 import { campaignMessageId } from '../whatsapp/ids';
 import { classifySendError, instanceVerdict, stopError } from './classify';
 import { campaignContent } from './content';
@@ -51,7 +51,7 @@ export async function runCampaign(deps: RunnerDeps, campaignId: string, closing:
   const lockKey = deps.store.keys.campaignLock(campaignId);
   if (!(await deps.store.redis.campaignLock(lockKey, token, deps.lockMs, 'acquire'))) {
     const ttl = await deps.store.redis.pttl(lockKey);
-    throw Object.assign(new AppError('transient', `campaign ${campaignId} is being run by another worker`), { retryAfterMs: Math.max(ttl, 100) + 50 });
+    throw new AppError('transient', `campaign ${campaignId} is being run by another worker`, undefined, { retryAfterMs: Math.max(ttl, 100) + 50 });
   }
   const renew = setInterval(() => {
     deps.store.redis.campaignLock(lockKey, token, deps.lockMs, 'renew').catch(() => undefined);

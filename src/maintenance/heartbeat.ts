@@ -1,4 +1,4 @@
-import type { WaEventInput } from '../queues/events';
+import type { EventInput } from '../events/envelope';
 import type { InstanceStatus } from '../whatsapp/types';
 
 /** What the heartbeat needs to know about an instance (an InstanceView fits). */
@@ -16,7 +16,7 @@ export interface HeartbeatDeps {
   /** every registered instance with its current status (registry merged with the live session) */
   list: () => Promise<HeartbeatSource[]>;
   /** enqueues one event (EventPublisher.publishAndWait) */
-  publish: (input: WaEventInput) => Promise<unknown>;
+  publish: (input: EventInput) => Promise<unknown>;
 }
 
 /**

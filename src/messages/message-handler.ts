@@ -59,12 +59,11 @@ export function messageJobHandler(deps: MessageHandlerDeps): JobHandler<'message
         if (e.code === 'circuit_open' && (d.circuitWaits ?? 0) < config.CIRCUIT_MAX_WAITS) throw await wait(job, 'circuitWaits', e);
         if (isPaced(e) && (d.pacedWaits ?? 0) < MAX_PACED_WAITS) throw await wait(job, 'pacedWaits', e);
         if (e.code === 'instance_not_connected' && (d.notConnectedWaits ?? 0) < config.NOT_CONNECTED_RETRIES) {
-          throw await wait(job, 'notConnectedWaits', withRetryAfter(e, config.NOT_CONNECTED_DELAY_MS));
+          throw await wait(job, 'notConnectedWaits', e.with({ retryAfterMs: config.NOT_CONNECTED_DELAY_MS }));
         }
         const waitCode = e.code === 'circuit_open' || e.code === 'instance_not_connected' || isPaced(e);
         if (e.retryable && !waitCode && failures + 1 < config.MESSAGE_ATTEMPTS) {
-          const retryAfter = (e as { retryAfterMs?: number }).retryAfterMs;
-          throw withRetryAfter(e, retryAfter ?? backoffDelay(failures + 1, policy));
+          throw e.with({ retryAfterMs: e.retryAfterMs ?? backoffDelay(failures + 1, policy) });
         }
       }
       await fail(d, e, attempt);
@@ -86,12 +85,8 @@ export function messageJobHandler(deps: MessageHandlerDeps): JobHandler<'message
 }
 
 /** Counts a wait in job data (not a failure) and returns the error that delays the job, marked
- * quiet: a wait by design is logged at debug level, not as a failed job. */
+ * as a wait: logged at debug level, not as a failed job. */
 async function wait(job: AppJob<'message'>, kind: WaitKind, e: AppError): Promise<AppError> {
   await job.update({ ...job.data, [kind]: (job.data[kind] ?? 0) + 1 });
-  return Object.assign(e, { quiet: true });
-}
-
-function withRetryAfter(e: AppError, ms: number): AppError {
-  return Object.assign(e, { retryAfterMs: Math.max(1, Math.round(ms)) });
+  return e.with({ wait: true });
 }

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { AppError } from '../shared/errors';
 import { parseInput } from '../http/validate';
-import { INSTANCE_ID_RE, SendContent } from '../whatsapp/types';
+import { INSTANCE_ID_RE } from '../whatsapp/types';
+import { SendContent } from '../channels/content';
 import { canonicalRecipient } from '../whatsapp/phone';
 import { httpUrlSchema, sendContentSchema } from '../whatsapp/content-schema';
 

@@ -4,9 +4,10 @@ import { internalApiUrl } from '../shared/config';
 import type { Logger } from '../shared/logger';
 import { redisKeys } from '../shared/keys';
 import { AppError, isAppError } from '../shared/errors';
-import type { WaEventInput } from '../queues/events';
+import type { EventInput } from '../events/envelope';
 import { InternalClient, InternalSendResult } from '../whatsapp/internal-client';
-import type { InstanceSettings, SendContent } from '../whatsapp/types';
+import type { InstanceSettings } from '../whatsapp/types';
+import type { SendContent } from '../channels/content';
 import { Pacer, PacePriority } from '../pacing/pacer';
 import { CircuitBreaker, countsAsInstanceFailure } from '../pacing/circuit-breaker';
 import { StatusStore } from './status-store';
@@ -139,7 +140,7 @@ export interface SendPipelineDeps {
   /** fail-fast command connection of the process */
   redis: Redis;
   /** where 'instance.circuit' events go (EventPublisher.publish) */
-  publish: (event: WaEventInput) => unknown;
+  publish: (event: EventInput) => unknown;
   /** per-instance settings (InstanceCache.settings) */
   settings: (instanceId: string) => Promise<InstanceSettings | undefined>;
   /** keep-alive sockets to whatsapp-server (the worker's concurrency is enough) */

@@ -1,4 +1,5 @@
-import type { InstanceSettings, SendContent } from '../whatsapp/types';
+import type { InstanceSettings } from '../whatsapp/types';
+import type { SendContent } from '../channels/content';
 
 export interface TypingOptions {
   /** TYPING_SIMULATION: default for instances without settings.typing */

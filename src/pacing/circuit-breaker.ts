@@ -3,7 +3,7 @@ import type { RedisKeys } from '../shared/keys';
 import type { Logger } from '../shared/logger';
 import { AppError } from '../shared/errors';
 import { ScriptRunner } from '../shared/script-runner';
-import type { WaEventInput } from '../queues/events';
+import type { EventInput } from '../events/envelope';
 
 /**
  * Per-instance circuit breaker, in Redis so message-worker and broadcast-worker see one state
@@ -54,7 +54,7 @@ export interface CircuitBreakerOptions {
   threshold: number;
   pauseMs: number;
   /** where 'instance.circuit' events go (EventPublisher.publish) */
-  publish?: (event: WaEventInput) => unknown;
+  publish?: (event: EventInput) => unknown;
   logger?: Logger;
 }
 
@@ -134,8 +134,7 @@ export class CircuitBreaker {
 }
 
 export function circuitOpen(instanceId: string, retryAfterMs: number): AppError {
-  const err = new AppError('circuit_open', `sending is paused for instance ${instanceId} after repeated failures; retry in ${retryAfterMs} ms`, { retryAfterMs });
-  return Object.assign(err, { retryAfterMs });
+  return new AppError('circuit_open', `sending is paused for instance ${instanceId} after repeated failures; retry in ${retryAfterMs} ms`, { retryAfterMs }, { retryAfterMs });
 }
 
 /** Failures that say something about the instance (not about one message). */

@@ -131,8 +131,7 @@ export function localDay(d: Date): string {
 
 /** Not a failure: the instance's budget is booked further ahead than the caller will wait. */
 export function paced(instanceId: string, retryAfterMs: number): AppError {
-  const err = new AppError('rate_limited', `instance ${instanceId} is paced: next free slot in ${retryAfterMs} ms`, { paced: true, retryAfterMs });
-  return Object.assign(err, { retryAfterMs });
+  return new AppError('rate_limited', `instance ${instanceId} is paced: next free slot in ${retryAfterMs} ms`, { paced: true, retryAfterMs }, { retryAfterMs });
 }
 
 export function isPaced(err: unknown): boolean {

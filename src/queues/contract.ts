@@ -3,8 +3,8 @@
  * shared by producers and consumers. Only src/queues/ imports `bull`.
  */
 import type { Config } from '../shared/config';
-import type { SendContent } from '../whatsapp/types';
-import type { WaEvent } from './events';
+import type { SendContent } from '../channels/content';
+import type { AppEvent } from '../events/envelope';
 
 export const QUEUE_NAMES = ['message', 'webhook', 'broadcast'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -27,7 +27,7 @@ export interface MessageJobData {
 
 /** One event for the CRM; jobId = event id, stable across retries (webhook-id header). */
 export interface WebhookJobData {
-  event: WaEvent;
+  event: AppEvent;
 }
 
 /** One campaign; jobId = campaignId. Recipients live in Redis, never in the job. */

@@ -19,8 +19,8 @@ export type Queues = { [N in QueueName]: AppQueue<N> };
  */
 function smartBackoff(attemptsMade: number, err: Error, options: BackoffPolicy | null): number {
   if (isAppError(err) && !err.retryable) return -1;
-  const retryAfter = (err as { retryAfterMs?: number }).retryAfterMs;
-  if (typeof retryAfter === 'number' && retryAfter >= 0) return Math.max(retryAfter, 1);
+  const retryAfter = isAppError(err) ? err.retryAfterMs : undefined;
+  if (retryAfter !== undefined) return Math.max(retryAfter, 1);
   return backoffDelay(attemptsMade, options ?? { baseMs: 1000, maxMs: 60_000 });
 }
 
@@ -110,10 +110,10 @@ export function consume<N extends QueueName>(queue: AppQueue<N>, concurrency: nu
     try {
       return await run(job as AppJob<N> & Job);
     } catch (err) {
-      const e = err as Error & { code?: string; quiet?: boolean };
-      // A handler marks expected waits (no webhook URL yet, instance reconnecting) as quiet: they
+      const e = err as Error & { code?: string };
+      // Expected waits (no webhook URL yet, instance reconnecting) are AppErrors with wait set: they
       // are retries by design and would otherwise flood the log once per job per minute.
-      logger.log(e.quiet ? 'debug' : 'warn', 'job failed', { queue: queue.name, jobId: job.id, attempt: job.attemptsMade + 1, error: e.message, code: e.code });
+      logger.log(isAppError(err) && err.wait ? 'debug' : 'warn', 'job failed', { queue: queue.name, jobId: job.id, attempt: job.attemptsMade + 1, error: e.message, code: e.code });
       throw err;
     }
   });

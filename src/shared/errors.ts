@@ -44,15 +44,40 @@ const STATUS: Record<ErrorCode, number> = {
 
 const RETRYABLE = new Set<ErrorCode>(['instance_not_connected', 'rate_limited', 'circuit_open', 'redis_unavailable', 'transient', 'timeout']);
 
+export interface AppErrorOptions {
+  retryable?: boolean;
+  status?: number;
+  /** try again after this long (Retry-After, circuit pause, pacing slot); the queue's backoff waits exactly this */
+  retryAfterMs?: number;
+  /** a wait by design (pacing, reconnecting, no webhook URL yet), not a failure: logged quietly */
+  wait?: boolean;
+}
+
 export class AppError extends Error {
   readonly status: number;
   readonly retryable: boolean;
+  readonly retryAfterMs?: number;
+  readonly wait: boolean;
 
-  constructor(readonly code: ErrorCode, message: string, readonly details?: unknown, options?: { retryable?: boolean; status?: number }) {
+  constructor(readonly code: ErrorCode, message: string, readonly details?: unknown, options?: AppErrorOptions) {
     super(message);
     this.name = 'AppError';
     this.status = options?.status ?? STATUS[code];
     this.retryable = options?.retryable ?? RETRYABLE.has(code);
+    if (options?.retryAfterMs !== undefined) this.retryAfterMs = Math.max(0, Math.round(options.retryAfterMs));
+    this.wait = options?.wait === true;
+  }
+
+  /** The same error with other wait options (errors are immutable once thrown). */
+  with(options: Omit<AppErrorOptions, 'status'>): AppError {
+    const next = new AppError(this.code, this.message, this.details, {
+      status: this.status,
+      retryable: options.retryable ?? this.retryable,
+      retryAfterMs: 'retryAfterMs' in options ? options.retryAfterMs : this.retryAfterMs,
+      wait: options.wait ?? this.wait,
+    });
+    next.stack = this.stack;
+    return next;
   }
 
   toJSON(): { success: false; error: { code: ErrorCode; message: string; details?: unknown } } {
@@ -60,10 +85,10 @@ export class AppError extends Error {
   }
 
   /** Rebuilds an AppError from the JSON body another process answered with. */
-  static fromBody(body: unknown, status: number): AppError {
+  static fromBody(body: unknown, status: number, retryAfterMs?: number): AppError {
     const err = (body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
     const code = err?.code && err.code in STATUS ? (err.code as ErrorCode) : status >= 500 ? 'transient' : 'bad_request';
-    return new AppError(code, err?.message ?? `HTTP ${status}`, err?.details, { status });
+    return new AppError(code, err?.message ?? `HTTP ${status}`, err?.details, { status, retryAfterMs });
   }
 }
 

@@ -1,24 +1,30 @@
 import http from 'node:http';
 import https from 'node:https';
 import { AppError } from '../shared/errors';
-import type { WaEvent } from '../queues/events';
+import type { AppEvent } from '../events/envelope';
 import { signHeaders } from './signature';
 
 /** What the edge function receives: the event without routing details. */
 export interface EventEnvelope {
   id: string;
-  type: WaEvent['type'];
+  type: AppEvent['type'];
   instanceId: string;
   timestamp: string;
   data: Record<string, unknown>;
 }
 
-export function envelope(event: WaEvent): EventEnvelope {
+export function envelope(event: AppEvent): EventEnvelope {
   return { id: event.id, type: event.type, instanceId: event.instanceId, timestamp: event.timestamp, data: event.data };
 }
 
 /** A failed delivery: AppError (Bull's 'smart' backoff reads retryable and retryAfterMs). */
-export type DeliveryError = AppError & { retryAfterMs?: number; httpStatus?: number };
+export type DeliveryError = AppError;
+
+/** The HTTP status an edge function answered a failed delivery with, if it answered at all. */
+export function deliveryStatus(err: AppError): number | undefined {
+  const status = (err.details as { httpStatus?: unknown } | undefined)?.httpStatus;
+  return typeof status === 'number' ? status : undefined;
+}
 
 /** Longest Retry-After we honour; a larger one falls back to the normal schedule's cap. */
 export const MAX_RETRY_AFTER_MS = 60 * 60_000;
@@ -54,11 +60,7 @@ export function classifyStatus(status: number, retryAfter: unknown, bodySnippet:
   const message = `edge function answered HTTP ${status}${bodySnippet ? `: ${bodySnippet}` : ''}`;
   const retryable = status >= 500 || status === 429 || status === 408;
   const code = status === 429 ? 'rate_limited' : retryable ? 'transient' : 'bad_request';
-  const err = new AppError(code, message, { httpStatus: status }, { retryable }) as DeliveryError;
-  err.httpStatus = status;
-  const after = retryable ? parseRetryAfter(retryAfter) : undefined;
-  if (after !== undefined) err.retryAfterMs = after;
-  return err;
+  return new AppError(code, message, { httpStatus: status }, { retryable, retryAfterMs: retryable ? parseRetryAfter(retryAfter) : undefined });
 }
 
 function networkError(err: unknown, timeoutMs: number): DeliveryError {
@@ -95,7 +97,7 @@ export class WebhookDeliverer {
   }
 
   /** One attempt. Resolves on 2xx; throws a DeliveryError otherwise. */
-  async deliver(url: string, event: WaEvent): Promise<DeliveryResult> {
+  async deliver(url: string, event: AppEvent): Promise<DeliveryResult> {
     const target = this.parse(url);
     const body = JSON.stringify(envelope(event));
     const headers: Record<string, string | number> = {

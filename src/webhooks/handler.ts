@@ -3,9 +3,9 @@ import type { Logger } from '../shared/logger';
 import { AppError, toAppError } from '../shared/errors';
 import type { AppJob, AppQueue, JobHandler } from '../queues/factory';
 import type { WebhookJobData } from '../queues/contract';
-import type { EventFamily } from '../queues/events';
+import type { EventFamily } from '../events/envelope';
 import { routeEvent } from './routing';
-import type { DeliveryError, WebhookDeliverer } from './deliver';
+import { deliveryStatus, DeliveryError, WebhookDeliverer } from './deliver';
 import type { DeadLetterStore } from './dead-letters';
 
 /** Job data as stored: `deadLettered` marks a job whose event was written to the dead-letter set. */
@@ -26,9 +26,7 @@ export interface HandlerDeps {
  */
 function waitWithoutAttempt(job: AppJob<'webhook'>, message: string, retryAfterMs: number): AppError {
   job.attemptsMade = Math.max(job.attemptsMade - 1, -1);
-  const err = new AppError('transient', message, undefined, { retryable: true }) as AppError & { retryAfterMs: number; quiet: boolean };
-  err.retryAfterMs = retryAfterMs;
-  err.quiet = true;
+  const err = new AppError('transient', message, undefined, { retryable: true, retryAfterMs, wait: true });
   err.stack = undefined;
   return err;
 }
@@ -65,7 +63,7 @@ export function createWebhookHandler(deps: HandlerDeps): JobHandler<'webhook'> {
     try {
       await deps.deliverer.deliver(route.url, event);
     } catch (err) {
-      const e = toAppError(err) as DeliveryError;
+      const e: DeliveryError = toAppError(err);
       const attempt = job.attemptsMade + 1;
       if (e.retryable && attempt < (job.opts.attempts ?? 1)) throw e;
       await deadLetter(job, data, route.url, e, attempt, deps);
@@ -86,7 +84,7 @@ async function deadLetter(job: AppJob<'webhook'>, data: StoredJobData, url: stri
       id: event.id,
       event,
       url,
-      ...(e.httpStatus ? { lastStatus: e.httpStatus } : {}),
+      ...(deliveryStatus(e) ? { lastStatus: deliveryStatus(e) } : {}),
       lastError: e.message,
       attempts: attempt,
       deadAt: new Date().toISOString(),
@@ -96,7 +94,7 @@ async function deadLetter(job: AppJob<'webhook'>, data: StoredJobData, url: stri
     deps.logger.error('could not write dead letter; retrying the event later', { eventId: event.id, error: (storeErr as Error).message });
     throw waitWithoutAttempt(job, `dead-letter write failed: ${(storeErr as Error).message}`, 5000);
   }
-  deps.logger.warn('webhook dead-lettered', { eventId: event.id, type: event.type, instanceId: event.instanceId, url, attempts: attempt, status: e.httpStatus, error: e.message });
+  deps.logger.warn('webhook dead-lettered', { eventId: event.id, type: event.type, instanceId: event.instanceId, url, attempts: attempt, status: deliveryStatus(e), error: e.message });
 }
 
 /**

@@ -4,7 +4,7 @@
  * input with the same 400.
  */
 import { z } from 'zod';
-import type { SendContent } from './types';
+import type { SendContent } from '../channels/content';
 
 /** Media is always fetched by URL; only http(s) makes sense (no file:, data:, ftp:). */
 export const httpUrlSchema = z

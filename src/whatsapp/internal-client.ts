@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { AppError } from '../shared/errors';
-import type { SendContent, SendResult } from './types';
+import type { SendContent, SendResult } from '../channels/content';
 
 export interface InternalSendRequest {
   instanceId: string;
@@ -100,10 +100,8 @@ export class InternalClient {
                 body = undefined;
               }
               if (status >= 200 && status < 300) return resolve(body);
-              const err = AppError.fromBody(body, status);
               const retryAfter = Number(res.headers['retry-after']);
-              if (Number.isFinite(retryAfter) && retryAfter >= 0) Object.assign(err, { retryAfterMs: retryAfter * 1000 });
-              reject(err);
+              reject(AppError.fromBody(body, status, Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : undefined));
             }),
           );
         },

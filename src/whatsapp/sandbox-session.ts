@@ -3,13 +3,11 @@ import { Readable } from 'node:stream';
 import type { Config } from '../shared/config';
 import type { Logger } from '../shared/logger';
 import { AppError } from '../shared/errors';
-import type { WaEventInput } from '../queues/events';
+import type { EventInput } from '../events/envelope';
 import { parseRecipient } from './phone';
 import { buildIncoming, SimulatedIncoming, StoredMedia } from './sandbox-incoming';
-import type {
-  CreateSessionOptions, EventSink, InstanceStatus, MediaDownload, PresenceTarget, ReadTarget, SendContent, SendResult,
-  SessionSnapshot, WhatsAppSession,
-} from './types';
+import type { CreateSessionOptions, EventSink, InstanceStatus, MediaDownload, PresenceTarget, ReadTarget, SessionSnapshot, WhatsAppSession } from './types';
+import type { SendContent, SendResult } from '../channels/content';
 
 export interface LinkedMarker {
   me: NonNullable<SessionSnapshot['me']>;
@@ -184,7 +182,7 @@ export class SandboxSession implements WhatsAppSession {
     this.emit({ type: 'connection.update', data });
   }
 
-  private emit(event: Omit<WaEventInput, 'instanceId'>): void {
+  private emit(event: Omit<EventInput, 'instanceId'>): void {
     try {
       this.sink({ ...event, instanceId: this.instanceId });
     } catch (err) {

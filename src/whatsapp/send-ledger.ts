@@ -4,7 +4,7 @@ import type { Config } from '../shared/config';
 import type { Logger } from '../shared/logger';
 import type { RedisKeys } from '../shared/keys';
 import { AppError } from '../shared/errors';
-import type { SendResult } from './types';
+import type { SendResult } from '../channels/content';
 
 type LedgerEntry = { state: 'pending'; instanceId: string; token: string; at: number } | { state: 'sent'; instanceId: string; result: SendResult; at: number };
 
@@ -65,8 +65,7 @@ export class SendLedger {
       if (existing?.state === 'sent') return { result: this.sameInstance(existing, instanceId, messageId), duplicate: true };
       if (existing && Date.now() >= deadline) {
         // Not a failure of the instance: the circuit breaker must not count it (details.inProgress).
-        const err = new AppError('transient', `a send with message id ${messageId} is still in progress; retry later`, { inProgress: true });
-        throw Object.assign(err, { retryAfterMs: 2000 });
+        throw new AppError('transient', `a send with message id ${messageId} is still in progress; retry later`, { inProgress: true }, { retryAfterMs: 2000 });
       }
       // No entry: the first attempt failed and freed the id between our SET and GET; take it now.
       if (existing) await new Promise((r) => setTimeout(r, 50));

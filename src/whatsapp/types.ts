@@ -3,7 +3,9 @@
  * drives it (the real Baileys adapter or the sandbox). Nothing outside src/whatsapp/baileys-*
  * knows Baileys exists.
  */
-import type { WaEventInput } from '../queues/events';
+import type { EventInput } from '../events/envelope';
+import type { SendContent, SendResult } from '../channels/content';
+
 
 export type InstanceStatus =
   | 'created' // registered, no socket yet
@@ -15,27 +17,6 @@ export type InstanceStatus =
   | 'logged_out' // unlinked on the phone: auth state deleted, needs pairing again
   | 'qr_expired' // QR codes ran out on an unpaired instance: stopped until asked again
   | 'failed'; // reconnect loop guard tripped or a fatal close code: stopped, credentials kept
-
-/** Content the session layer can send; media always by http(s) URL. */
-export type SendContent =
-  | { type: 'text'; text: string; linkPreview?: boolean; mentions?: string[]; quotedId?: string }
-  | { type: 'image'; url: string; caption?: string; mimetype?: string; mentions?: string[]; quotedId?: string }
-  | { type: 'video'; url: string; caption?: string; mimetype?: string; mentions?: string[]; quotedId?: string }
-  | { type: 'audio'; url: string; ptt?: boolean; mimetype?: string; quotedId?: string }
-  | { type: 'document'; url: string; fileName?: string; mimetype?: string; caption?: string; quotedId?: string }
-  | { type: 'location'; latitude: number; longitude: number; name?: string; address?: string; quotedId?: string }
-  | { type: 'contact'; displayName: string; vcard?: string; phone?: string; quotedId?: string }
-  | { type: 'reaction'; emoji: string; targetId: string; targetFromMe?: boolean; targetParticipant?: string };
-
-export type SendContentType = SendContent['type'];
-
-export interface SendResult {
-  /** WhatsApp message id; equals the caller's messageId (drivers reuse it) */
-  waMessageId: string;
-  /** recipient JID the message went to */
-  jid: string;
-  timestamp: number;
-}
 
 export interface PresenceTarget {
   to: string;
@@ -75,7 +56,7 @@ export interface CreateSessionOptions {
 }
 
 /** Where a session reports everything (enqueued on the webhook queue by the manager). */
-export type EventSink = (event: WaEventInput) => void;
+export type EventSink = (event: EventInput) => void;
 
 export interface WhatsAppSession {
   readonly instanceId: string;

@@ -8,7 +8,7 @@ import { startWorker } from '../../src/shared/worker-process';
 import { silentLogger } from '../../src/shared/logger';
 import type { Config } from '../../src/shared/config';
 import type { Running } from '../../src/shared/lifecycle';
-import type { WaEvent } from '../../src/queues/events';
+import type { AppEvent } from '../../src/events/envelope';
 
 export interface Answer {
   status: number;
@@ -89,7 +89,7 @@ export class MessagingStack {
   }
 
   /** Events waiting on the webhook queue (no webhook-worker runs here). */
-  async events(type?: WaEvent['type']): Promise<WaEvent[]> {
+  async events(type?: AppEvent['type']): Promise<AppEvent[]> {
     const jobs = await this.server.deps.queues.webhook.getJobs(['waiting', 'delayed'], 0, -1, true);
     return jobs.filter((j) => j && (!type || j.data.event.type === type)).map((j) => j.data.event);
   }

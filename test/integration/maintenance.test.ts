@@ -6,7 +6,7 @@ import { silentLogger } from '../../src/shared/logger';
 import type { Config } from '../../src/shared/config';
 import { createQueues, QueueSet, AppQueue } from '../../src/queues/factory';
 import { EventPublisher } from '../../src/queues/publisher';
-import type { WaEvent } from '../../src/queues/events';
+import type { AppEvent } from '../../src/events/envelope';
 import { enqueueMaintenance, MAINTENANCE_JOB } from '../../src/queues/maintenance-jobs';
 import { cleanJobs, expireOldData, MaintenanceDeps, trimDeadLetterSet } from '../../src/maintenance/tasks';
 import { publishHeartbeats } from '../../src/maintenance/heartbeat';
@@ -138,7 +138,7 @@ describe('trim-dead-letters', () => {
   it('drops the oldest entries beyond DEAD_LETTER_MAX and bodies without an index entry', async () => {
     const store = new DeadLetterStore(redis, prefix, 100); // the writer's bound was higher
     for (let i = 0; i < 8; i++) {
-      const event: WaEvent = { id: `dl-${i}`, type: 'message.sent', instanceId: 'i1', timestamp: new Date().toISOString(), data: {} };
+      const event: AppEvent = { id: `dl-${i}`, type: 'message.sent', instanceId: 'i1', timestamp: new Date().toISOString(), data: {} };
       await store.add({ id: event.id, event, lastError: 'HTTP 500', attempts: 15, deadAt: new Date(Date.now() - (10 - i) * 60_000).toISOString() });
     }
     await redis.hset(keys.deadLetterEvents, 'orphan', '{}');
@@ -153,7 +153,7 @@ describe('trim-dead-letters', () => {
     await redis.del(keys.deadLetters, keys.deadLetterEvents);
     const store = new DeadLetterStore(redis, prefix, 100);
     for (let i = 0; i < 7; i++) {
-      const event: WaEvent = { id: `job-dl-${i}`, type: 'message.sent', instanceId: 'i1', timestamp: new Date().toISOString(), data: {} };
+      const event: AppEvent = { id: `job-dl-${i}`, type: 'message.sent', instanceId: 'i1', timestamp: new Date().toISOString(), data: {} };
       await store.add({ id: event.id, event, lastError: 'HTTP 500', attempts: 15, deadAt: new Date(Date.now() - (10 - i) * 1000).toISOString() });
     }
     const workerConfig = testConfig(prefix, { MESSAGE_RETENTION_DAYS: 7, DEAD_LETTER_MAX: 5, WEBHOOK_WORKER_PORT: await freePort(), ...CRONS_OFF });

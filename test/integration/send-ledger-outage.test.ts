@@ -4,7 +4,7 @@ import { createRedis } from '../../src/shared/redis';
 import { redisKeys } from '../../src/shared/keys';
 import { silentLogger } from '../../src/shared/logger';
 import { SendLedger } from '../../src/whatsapp/send-ledger';
-import type { SendResult } from '../../src/whatsapp/types';
+import type { SendResult } from '../../src/channels/content';
 
 jest.setTimeout(60_000);
 

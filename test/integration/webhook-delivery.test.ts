@@ -8,7 +8,7 @@ import { startWorker } from '../../src/shared/worker-process';
 import { webhookWorkerSpec } from '../../src/apps/webhook-worker/wiring';
 import { createQueues, QueueSet } from '../../src/queues/factory';
 import { EventPublisher } from '../../src/queues/publisher';
-import type { WaEventInput } from '../../src/queues/events';
+import type { EventInput } from '../../src/events/envelope';
 import { createServerApp, ServerDeps } from '../../src/http/server-app';
 import { webhooksRouter } from '../../src/http/routes/webhooks';
 import { verifySignature } from '../../src/webhooks/signature';
@@ -35,7 +35,7 @@ const auth = { Authorization: `Bearer ${TEST_SECRETS.API_KEY}` };
 
 const eventId = (name: string) => `${name}-${Math.random().toString(36).slice(2, 10)}`;
 const forEvent = (id: string) => receiver.requests.filter((r) => (r.json as { id?: string } | undefined)?.id === id);
-const publish = (input: Omit<WaEventInput, 'instanceId'> & { instanceId?: string }) => publisher.publishAndWait({ instanceId: 'inst-1', ...input });
+const publish = (input: Omit<EventInput, 'instanceId'> & { instanceId?: string }) => publisher.publishAndWait({ instanceId: 'inst-1', ...input });
 
 beforeAll(async () => {
   receiver.respond = (req: ReceivedRequest) => plans.get((req.json as { id: string }).id)?.shift() ?? { status: 200 };
@@ -79,7 +79,7 @@ describe('webhook delivery', () => {
   });
 
   it('routes each family to its function, campaigns to their URL, and a targetUrl wins', async () => {
-    const cases: Array<[WaEventInput['type'], string, string?]> = [
+    const cases: Array<[EventInput['type'], string, string?]> = [
       ['message.status', '/functions/v1/webhook_whatsapp_web'],
       ['message.sent', '/functions/v1/webhook_whatsapp_web'],
       ['connection.update', '/functions/v1/auto_whatsapp_sync'],

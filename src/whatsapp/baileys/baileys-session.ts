@@ -11,9 +11,8 @@ import type { WAMessage } from '@whiskeysockets/baileys' with { 'resolution-mode
 import { AppError } from '../../shared/errors';
 import { MESSAGE_ID_RE } from '../ids';
 import { normalizePhone, parseRecipient } from '../phone';
-import type {
-  CreateSessionOptions, EventSink, MediaDownload, PresenceTarget, ReadTarget, SendContent, SendResult, SessionSnapshot, WhatsAppSession,
-} from '../types';
+import type { CreateSessionOptions, EventSink, MediaDownload, PresenceTarget, ReadTarget, SessionSnapshot, WhatsAppSession } from '../types';
+import type { SendContent, SendResult } from '../../channels/content';
 import { Connection } from './connection';
 import { contentOf, MEDIA_KEYS } from './inbound';
 import { buildOutbound, Outbound, userJid } from './outbound';

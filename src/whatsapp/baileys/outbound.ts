@@ -8,7 +8,7 @@
 import type { AnyMessageContent, MiscMessageGenerationOptions, WAMessage } from '@whiskeysockets/baileys' with { 'resolution-mode': 'import' };
 import { AppError } from '../../shared/errors';
 import { normalizePhone, parseRecipient } from '../phone';
-import type { SendContent } from '../types';
+import type { SendContent } from '../../channels/content';
 import { fetchMedia, MediaFetchOptions } from './media-fetch';
 
 export interface OutboundContext {

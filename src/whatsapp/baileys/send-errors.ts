@@ -32,8 +32,7 @@ export function classifySendError(err: unknown, instanceId: string): AppError {
   const lower = message.toLowerCase();
 
   if (code === 429 || lower.includes('rate-overlimit') || lower.includes('rate overlimit')) {
-    const e = new AppError('rate_limited', `WhatsApp rate limit on instance ${instanceId}: ${message}`, { retryAfterMs: RATE_LIMIT_RETRY_MS, waCode: code });
-    return Object.assign(e, { retryAfterMs: RATE_LIMIT_RETRY_MS });
+    return new AppError('rate_limited', `WhatsApp rate limit on instance ${instanceId}: ${message}`, { retryAfterMs: RATE_LIMIT_RETRY_MS, waCode: code }, { retryAfterMs: RATE_LIMIT_RETRY_MS });
   }
   // 403: WhatsApp refuses this number (blocked, banned, restricted): no retry; campaigns stop.
   if (code === 403 || lower.includes('forbidden')) {

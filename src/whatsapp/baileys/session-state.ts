@@ -7,7 +7,7 @@
  */
 import { AppError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import type { WaEventType } from '../../queues/events';
+import type { EventType } from '../../events/envelope';
 import type { EventSink, InstanceStatus, SessionSnapshot } from '../types';
 
 type PairingWaiter = { resolve(code: string): void; reject(err: AppError): void };
@@ -58,7 +58,7 @@ export class SessionState {
     this.emit('connection.update', data);
   }
 
-  emit(type: WaEventType, data: Record<string, unknown>): void {
+  emit(type: EventType, data: Record<string, unknown>): void {
     try {
       this.sink({ type, instanceId: this.instanceId, data });
     } catch (err) {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-export type WaEventType =
+export type EventType =
   | 'qr.updated'
   | 'pairing.code'
   | 'connection.update'
@@ -23,9 +23,9 @@ export type WaEventType =
 /** Event families, each routed to one edge function (or an override URL). */
 export type EventFamily = 'messages' | 'status' | 'qr' | 'campaign';
 
-export interface WaEvent {
+export interface AppEvent {
   id: string;
-  type: WaEventType;
+  type: EventType;
   instanceId: string;
   timestamp: string;
   data: Record<string, unknown>;
@@ -33,15 +33,15 @@ export interface WaEvent {
   targetUrl?: string;
 }
 
-export type WaEventInput = Omit<WaEvent, 'id' | 'timestamp'> & Partial<Pick<WaEvent, 'id' | 'timestamp'>>;
+export type EventInput = Omit<AppEvent, 'id' | 'timestamp'> & Partial<Pick<AppEvent, 'id' | 'timestamp'>>;
 
-export function eventFamily(type: WaEventType): EventFamily {
+export function eventFamily(type: EventType): EventFamily {
   if (type === 'qr.updated' || type === 'pairing.code') return 'qr';
   if (type === 'connection.update' || type === 'instance.circuit' || type === 'instance.heartbeat') return 'status';
   if (type.startsWith('campaign.')) return 'campaign';
   return 'messages';
 }
 
-export function makeEvent(input: WaEventInput): WaEvent {
+export function makeEvent(input: EventInput): AppEvent {
   return { ...input, id: input.id ?? randomUUID(), timestamp: input.timestamp ?? new Date().toISOString() };
 }

@@ -1,0 +1,24 @@
+/**
+ * What a channel can send and what a send returns: domain types below the queue and channel
+ * layers (queues, pacing, campaigns and every channel's sender use them). Media always by
+ * http(s) URL; the channel's driver fetches it.
+ */
+export type SendContent =
+  | { type: 'text'; text: string; linkPreview?: boolean; mentions?: string[]; quotedId?: string }
+  | { type: 'image'; url: string; caption?: string; mimetype?: string; mentions?: string[]; quotedId?: string }
+  | { type: 'video'; url: string; caption?: string; mimetype?: string; mentions?: string[]; quotedId?: string }
+  | { type: 'audio'; url: string; ptt?: boolean; mimetype?: string; quotedId?: string }
+  | { type: 'document'; url: string; fileName?: string; mimetype?: string; caption?: string; quotedId?: string }
+  | { type: 'location'; latitude: number; longitude: number; name?: string; address?: string; quotedId?: string }
+  | { type: 'contact'; displayName: string; vcard?: string; phone?: string; quotedId?: string }
+  | { type: 'reaction'; emoji: string; targetId: string; targetFromMe?: boolean; targetParticipant?: string };
+
+export type SendContentType = SendContent['type'];
+
+export interface SendResult {
+  /** the channel's message id; for WhatsApp it equals the caller's messageId (drivers reuse it) */
+  waMessageId: string;
+  /** recipient address the message went to (WhatsApp: the JID) */
+  jid: string;
+  timestamp: number;
+}
