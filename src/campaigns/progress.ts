@@ -1,9 +1,11 @@
 import type { Logger } from '../shared/logger';
-import type { EventInput, EventType } from '../events/envelope';
+import { AnyEventInput, eventInput } from '../events/envelope';
+
+type CampaignEventType = 'campaign.progress' | 'campaign.completed' | 'campaign.stopped';
 import type { CampaignStore } from './store';
 import { loadSummary, PacingDefaults } from './summary';
 
-export type CampaignPublish = (event: EventInput, wait?: boolean) => Promise<void>;
+export type CampaignPublish = (event: AnyEventInput, wait?: boolean) => Promise<void>;
 
 /**
  * Campaign events for the CRM's dashboard: 'campaign.progress' throttled to every
@@ -33,13 +35,16 @@ export class ProgressReporter {
    * (Redis away) is logged, never thrown: the campaign's state in Redis is the truth the status
    * route serves, and a retried job must not redo a finished campaign for the sake of an event.
    */
-  async emit(type: EventType, extra: Record<string, unknown> = {}): Promise<void> {
+  async emit(type: 'campaign.progress' | 'campaign.completed'): Promise<void>;
+  async emit(type: 'campaign.stopped', extra: { reason: string; message: string }): Promise<void>;
+  async emit(type: CampaignEventType, extra?: { reason: string; message: string }): Promise<void> {
     this.sinceLast = 0;
     this.lastAt = Date.now();
     try {
       const summary = await loadSummary(this.store, this.campaignId, this.options.pacing);
       if (!summary) return;
-      await this.publish({ type, instanceId: this.instanceId, data: { ...summary, ...extra } }, type !== 'campaign.progress');
+      const input = type === 'campaign.stopped' && extra ? eventInput(type, this.instanceId, { ...summary, ...extra }) : eventInput(type, this.instanceId, summary);
+      await this.publish(input, type !== 'campaign.progress');
     } catch (err) {
       this.options.logger?.warn('could not publish campaign event', { campaignId: this.campaignId, type, error: (err as Error).message });
     }

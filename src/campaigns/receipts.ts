@@ -1,7 +1,8 @@
 import type { EventObserver } from '../queues/publisher';
 import type { CampaignStore } from './store';
+import type { DeliveryStatus } from '../events/message-data';
 
-const RECEIPT_STATE: Record<string, 'delivered' | 'read' | undefined> = { delivered: 'delivered', delivery_ack: 'delivered', read: 'read', played: 'read' };
+const RECEIPT_STATE: Partial<Record<DeliveryStatus, 'delivered' | 'read'>> = { delivered: 'delivered', read: 'read', played: 'read' };
 
 /**
  * Registered on whatsapp-server's EventPublisher: a delivery or read receipt ('message.status')
@@ -11,9 +12,9 @@ const RECEIPT_STATE: Record<string, 'delivered' | 'read' | undefined> = { delive
 export function campaignReceiptObserver(store: CampaignStore): EventObserver {
   return async (event) => {
     if (event.type !== 'message.status') return;
-    const state = RECEIPT_STATE[String(event.data.status ?? '').toLowerCase()];
-    const messageId = event.data.messageId ?? event.data.waMessageId;
-    if (!state || typeof messageId !== 'string' || event.data.fromMe === false) return;
+    const state = RECEIPT_STATE[event.data.status];
+    const messageId = event.data.messageId || event.data.waMessageId;
+    if (!state || !messageId) return;
     const link = await store.redis.get(store.keys.campaignMessage(messageId));
     if (!link) return;
     const [campaignId, to] = link.split('\n');

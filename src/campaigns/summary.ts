@@ -1,35 +1,9 @@
 import type { CampaignStore } from './store';
+import type { CampaignSummary } from '../events/catalog';
 import { CampaignCounters, CampaignRecord, FINISHED_STATUSES } from './types';
 
-/** What GET /broadcast-status/:campaignId answers and what progress events carry. */
-export interface CampaignSummary {
-  campaignId: string;
-  instanceId: string;
-  status: 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
-  /** why a paused campaign waits: user (POST pause) or a safety hold */
-  pauseReason?: string;
-  holdUntil?: string;
-  total: number;
-  pending: number;
-  sent: number;
-  failed: number;
-  delivered: number;
-  read: number;
-  /** contacts left out at creation */
-  invalid: number;
-  duplicates: number;
-  /** sent / (sent + failed), percent with one decimal; null before the first outcome */
-  successRate: number | null;
-  /** sends per minute over the last minute (or since the start when shorter) */
-  currentRate: number;
-  etaSeconds: number | null;
-  rateLimitMs: number | null;
-  scheduledFor: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  error?: { code: string; message: string };
-}
+/** What GET /broadcast-status/:campaignId answers and what campaign events carry (the event catalog owns the shape). */
+export type { CampaignSummary };
 
 const RATE_WINDOW_MS = 60_000;
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);

@@ -1,47 +1,38 @@
 /**
- * The normalised events that flow to the CRM through the webhook queue. Every event has a unique
- * id (stable across delivery retries, sent as `webhook-id`), the instance it concerns, a type and
- * an ISO timestamp. The README documents each type's `data`.
+ * The envelope every event travels in, to the CRM through the webhook queue: a unique id (stable
+ * across delivery retries, sent as `webhook-id`), the type, the instance it concerns, an ISO
+ * timestamp and the type's data (catalog.ts).
  */
 import { randomUUID } from 'node:crypto';
+import type { EventDataMap, EventType } from './catalog';
 
-export type EventType =
-  | 'qr.updated'
-  | 'pairing.code'
-  | 'connection.update'
-  | 'message.received'
-  | 'message.undecryptable'
-  | 'message.status'
-  | 'message.sent'
-  | 'message.failed'
-  | 'instance.circuit'
-  | 'instance.heartbeat'
-  | 'campaign.progress'
-  | 'campaign.completed'
-  | 'campaign.stopped';
+export type { EventFamily, EventType } from './catalog';
+export { eventFamily } from './catalog';
 
-/** Event families, each routed to one edge function (or an override URL). */
-export type EventFamily = 'messages' | 'status' | 'qr' | 'campaign';
-
-export interface AppEvent {
+export interface AppEvent<T extends EventType = EventType> {
   id: string;
-  type: EventType;
+  type: T;
   instanceId: string;
   timestamp: string;
-  data: Record<string, unknown>;
+  data: EventDataMap[T];
   /** Overrides the family's URL (per-instance webhook, campaign callback URL) */
   targetUrl?: string;
 }
 
-export type EventInput = Omit<AppEvent, 'id' | 'timestamp'> & Partial<Pick<AppEvent, 'id' | 'timestamp'>>;
+/** Any one event, discriminated by `type` (what queues, observers and deliveries carry). */
+export type AnyEvent = { [T in EventType]: AppEvent<T> }[EventType];
 
-export function eventFamily(type: EventType): EventFamily {
-  if (type === 'qr.updated' || type === 'pairing.code') return 'qr';
-  if (type === 'connection.update' || type === 'instance.circuit' || type === 'instance.heartbeat') return 'status';
-  if (type.startsWith('campaign.')) return 'campaign';
-  return 'messages';
+export type EventInput<T extends EventType = EventType> = Omit<AppEvent<T>, 'id' | 'timestamp'> & Partial<Pick<AppEvent<T>, 'id' | 'timestamp'>>;
+
+/** Any one event input, discriminated by `type` (what publishers take). */
+export type AnyEventInput = { [T in EventType]: EventInput<T> }[EventType];
+
+/** One typed event input; generic producers (a session's emit) build theirs here. */
+export function eventInput<T extends EventType>(type: T, instanceId: string, data: EventDataMap[T]): AnyEventInput {
+  // TypeScript cannot narrow a generic T into the union; this is the one place that says it holds.
+  return { type, instanceId, data } as AnyEventInput;
 }
 
-export function makeEvent(input: EventInput): AppEvent {
-  return { ...input, id: input.id ?? randomUUID(), timestamp: input.timestamp ?? new Date().toISOString() };
+export function makeEvent(input: AnyEventInput): AnyEvent {
+  return { ...input, id: input.id ?? randomUUID(), timestamp: input.timestamp ?? new Date().toISOString() } as AnyEvent;
 }

@@ -1,4 +1,5 @@
-import type { EventInput } from '../events/envelope';
+import type { AnyEventInput } from '../events/envelope';
+import type { InstanceHeartbeatData } from '../events/instance-data';
 import type { InstanceStatus } from '../whatsapp/types';
 
 /** What the heartbeat needs to know about an instance (an InstanceView fits). */
@@ -16,7 +17,7 @@ export interface HeartbeatDeps {
   /** every registered instance with its current status (registry merged with the live session) */
   list: () => Promise<HeartbeatSource[]>;
   /** enqueues one event (EventPublisher.publishAndWait) */
-  publish: (input: EventInput) => Promise<unknown>;
+  publish: (input: AnyEventInput) => Promise<unknown>;
 }
 
 /**
@@ -27,7 +28,7 @@ export interface HeartbeatDeps {
 export async function publishHeartbeats(deps: HeartbeatDeps, now = new Date()): Promise<number> {
   const instances = await deps.list();
   for (const i of instances) {
-    const data: Record<string, unknown> = {
+    const data: InstanceHeartbeatData = {
       status: i.status,
       connected: i.status === 'connected',
       live: i.live ?? false,

@@ -1,16 +1,14 @@
 import type { EventObserver } from '../queues/publisher';
 import type { MessageStatus, StatusFields, StatusStore } from './status-store';
+import type { DeliveryStatus } from '../events/message-data';
 
 /** WhatsApp receipt names (message.status events) -> our statuses. */
-const RECEIPT: Record<string, MessageStatus> = {
+const RECEIPT: Record<DeliveryStatus, MessageStatus> = {
   server_ack: 'sent',
-  sent: 'sent',
   delivered: 'delivered',
-  delivery_ack: 'delivered',
   read: 'read',
   played: 'read',
   error: 'failed',
-  failed: 'failed',
 };
 
 /**
@@ -21,12 +19,12 @@ export function messageStatusObserver(store: StatusStore): EventObserver {
   return async (event) => {
     if (event.type !== 'message.status') return;
     const d = event.data;
-    const id = typeof d.messageId === 'string' ? d.messageId : typeof d.waMessageId === 'string' ? d.waMessageId : undefined;
-    const status = typeof d.status === 'string' ? RECEIPT[d.status.toLowerCase()] : undefined;
+    const id = d.messageId || d.waMessageId;
+    const status = RECEIPT[d.status];
     if (!id || !status) return;
     const fields: StatusFields = {};
     if (d.status === 'played') fields.playedAt = new Date().toISOString();
-    if (status === 'failed') fields.error = JSON.stringify({ code: 'whatsapp_error', message: String(d.error ?? d.reason ?? 'WhatsApp reported an error for this message') });
+    if (status === 'failed') fields.error = JSON.stringify({ code: 'whatsapp_error', message: d.error ?? 'WhatsApp reported an error for this message' });
     await store.apply(id, status, fields, { onlyIfExists: true });
   };
 }

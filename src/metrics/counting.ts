@@ -1,7 +1,7 @@
-import { eventFamily, AppEvent } from '../events/envelope';
+import { eventFamily, AnyEvent } from '../events/envelope';
 import type { ProcessMetrics } from './registry';
 
-type Deliver<R> = { deliver(url: string, event: AppEvent): Promise<R> };
+type Deliver<R> = { deliver(url: string, event: AnyEvent): Promise<R> };
 
 /**
  * Wraps a webhook deliverer so each POST is counted by event family and outcome; errors pass

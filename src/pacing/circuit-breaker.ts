@@ -3,7 +3,8 @@ import type { RedisKeys } from '../shared/keys';
 import type { Logger } from '../shared/logger';
 import { AppError } from '../shared/errors';
 import { ScriptRunner } from '../shared/script-runner';
-import type { EventInput } from '../events/envelope';
+import type { InstanceCircuitData } from '../events/instance-data';
+import type { AnyEventInput } from '../events/envelope';
 
 /**
  * Per-instance circuit breaker, in Redis so message-worker and broadcast-worker see one state
@@ -54,7 +55,7 @@ export interface CircuitBreakerOptions {
   threshold: number;
   pauseMs: number;
   /** where 'instance.circuit' events go (EventPublisher.publish) */
-  publish?: (event: EventInput) => unknown;
+  publish?: (event: AnyEventInput) => unknown;
   logger?: Logger;
 }
 
@@ -118,7 +119,7 @@ export class CircuitBreaker {
   }
 
   private report(instanceId: string, state: 'open' | 'closed', failures: number, reason?: string): void {
-    const data: Record<string, unknown> = { state, failures, threshold: this.options.threshold };
+    const data: InstanceCircuitData = { state, failures, threshold: this.options.threshold };
     if (state === 'open') {
       data.pauseMs = this.options.pauseMs;
       data.until = new Date(Date.now() + this.options.pauseMs).toISOString();

@@ -4,7 +4,7 @@
  */
 import type { Config } from '../shared/config';
 import type { SendContent } from '../channels/content';
-import type { AppEvent } from '../events/envelope';
+import type { AnyEvent } from '../events/envelope';
 
 export const QUEUE_NAMES = ['message', 'webhook', 'broadcast'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -27,7 +27,7 @@ export interface MessageJobData {
 
 /** One event for the CRM; jobId = event id, stable across retries (webhook-id header). */
 export interface WebhookJobData {
-  event: AppEvent;
+  event: AnyEvent;
 }
 
 /** One campaign; jobId = campaignId. Recipients live in Redis, never in the job. */

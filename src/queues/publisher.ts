@@ -1,9 +1,9 @@
 import type { Logger } from '../shared/logger';
 import type { AppQueue } from './factory';
-import { makeEvent, AppEvent, EventInput } from '../events/envelope';
+import { makeEvent, AnyEvent, AnyEventInput } from '../events/envelope';
 
 /** Something that reacts to an event inside the producing process (message status, campaign counters). */
-export type EventObserver = (event: AppEvent) => Promise<void>;
+export type EventObserver = (event: AnyEvent) => Promise<void>;
 
 /**
  * Turns events into jobs on the webhook queue (jobId = event id, so a re-publish of the same
@@ -19,20 +19,20 @@ export class EventPublisher {
     this.observers.push(observer);
   }
 
-  publish(input: EventInput): AppEvent {
+  publish(input: AnyEventInput): AnyEvent {
     const event = makeEvent(input);
     void this.deliver(event);
     return event;
   }
 
   /** Same as publish, for callers (workers) that want to know the event is safely in Redis. */
-  async publishAndWait(input: EventInput): Promise<AppEvent> {
+  async publishAndWait(input: AnyEventInput): Promise<AnyEvent> {
     const event = makeEvent(input);
     await this.deliver(event, true);
     return event;
   }
 
-  private async deliver(event: AppEvent, rethrow = false): Promise<void> {
+  private async deliver(event: AnyEvent, rethrow = false): Promise<void> {
     for (const observer of this.observers) {
       try {
         await observer(event);

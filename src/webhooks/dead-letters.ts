@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
-import type { AppEvent } from '../events/envelope';
+import type { AnyEvent } from '../events/envelope';
 import { redisKeys } from '../shared/keys';
 
 /** One event that could not be delivered, kept for inspection and replay. */
 export interface DeadLetter {
   id: string;
-  event: AppEvent;
+  event: AnyEvent;
   url?: string;
   /** HTTP status of the last answer, absent for network errors and timeouts */
   lastStatus?: number;

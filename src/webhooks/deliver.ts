@@ -1,19 +1,19 @@
 import http from 'node:http';
 import https from 'node:https';
 import { AppError } from '../shared/errors';
-import type { AppEvent } from '../events/envelope';
+import type { AnyEvent } from '../events/envelope';
 import { signHeaders } from './signature';
 
 /** What the edge function receives: the event without routing details. */
 export interface EventEnvelope {
   id: string;
-  type: AppEvent['type'];
+  type: AnyEvent['type'];
   instanceId: string;
   timestamp: string;
-  data: Record<string, unknown>;
+  data: AnyEvent['data'];
 }
 
-export function envelope(event: AppEvent): EventEnvelope {
+export function envelope(event: AnyEvent): EventEnvelope {
   return { id: event.id, type: event.type, instanceId: event.instanceId, timestamp: event.timestamp, data: event.data };
 }
 
@@ -97,7 +97,7 @@ export class WebhookDeliverer {
   }
 
   /** One attempt. Resolves on 2xx; throws a DeliveryError otherwise. */
-  async deliver(url: string, event: AppEvent): Promise<DeliveryResult> {
+  async deliver(url: string, event: AnyEvent): Promise<DeliveryResult> {
     const target = this.parse(url);
     const body = JSON.stringify(envelope(event));
     const headers: Record<string, string | number> = {

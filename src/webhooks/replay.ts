@@ -1,5 +1,5 @@
 import type { AppQueue } from '../queues/factory';
-import type { AppEvent } from '../events/envelope';
+import type { AnyEvent } from '../events/envelope';
 import type { DeadLetterStore } from './dead-letters';
 
 export interface ReplayResult {
@@ -17,7 +17,7 @@ const CHUNK = 100;
  * exists, so a finished job of the same id (kept a while by removeOnComplete/removeOnFail) is
  * removed first. Returns false when a live job already carries the event.
  */
-export async function requeueEvent(queue: AppQueue<'webhook'>, event: AppEvent): Promise<boolean> {
+export async function requeueEvent(queue: AppQueue<'webhook'>, event: AnyEvent): Promise<boolean> {
   const existing = await queue.getJob(event.id);
   if (existing) {
     const state = await existing.getState();
@@ -42,7 +42,7 @@ export async function replayDeadLetters(store: DeadLetterStore, queue: AppQueue<
     await Promise.all(
       raw.map(async ([id, json]) => {
         if (json === null) return void result.notFound.push(id);
-        const { event } = JSON.parse(json) as { event: AppEvent };
+        const { event } = JSON.parse(json) as { event: AnyEvent };
         const added = await requeueEvent(queue, event);
         await store.removeIf(id, json);
         (added ? result.replayed : result.alreadyQueued).push(id);

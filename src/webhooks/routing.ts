@@ -1,5 +1,5 @@
 import type { Config } from '../shared/config';
-import { EventFamily, eventFamily, AppEvent } from '../events/envelope';
+import { EventFamily, eventFamily, AnyEvent } from '../events/envelope';
 
 /** The edge function each event family goes to when no full URL overrides it. */
 export const FAMILY_FUNCTIONS: Record<Exclude<EventFamily, 'campaign'>, string> = {
@@ -33,7 +33,7 @@ export interface Route {
  * wins, then the family's full-URL variable, then SUPABASE_FUNCTIONS_URL + the function name.
  * Campaign events have no edge function of their own: only targetUrl or WEBHOOK_URL_CAMPAIGN.
  */
-export function routeEvent(event: Pick<AppEvent, 'type' | 'targetUrl'>, config: RoutingConfig): Route {
+export function routeEvent(event: Pick<AnyEvent, 'type' | 'targetUrl'>, config: RoutingConfig): Route {
   const family = eventFamily(event.type);
   if (event.targetUrl) return { family, url: event.targetUrl, source: 'event' };
   const override = config[OVERRIDE[family]];
@@ -46,6 +46,6 @@ export function routeEvent(event: Pick<AppEvent, 'type' | 'targetUrl'>, config: 
 
 /** Families no event can reach without its own targetUrl; logged once at start. */
 export function unroutedFamilies(config: RoutingConfig): EventFamily[] {
-  const sample: Record<EventFamily, AppEvent['type']> = { messages: 'message.received', status: 'connection.update', qr: 'qr.updated', campaign: 'campaign.progress' };
+  const sample: Record<EventFamily, AnyEvent['type']> = { messages: 'message.received', status: 'connection.update', qr: 'qr.updated', campaign: 'campaign.progress' };
   return (Object.keys(sample) as EventFamily[]).filter((f) => !routeEvent({ type: sample[f] }, config).url);
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { AppError } from '../shared/errors';
 import { newMessageId } from './ids';
 import { parseRecipient } from './phone';
+import type { MessageReceivedData } from '../events/message-data';
 
 export const simulatedIncomingSchema = z.object({
   /** sender: phone digits (any common notation) or a user JID */
@@ -37,7 +38,7 @@ export interface StoredMedia {
 }
 
 /** Builds the event data (and any media to keep); throws 400 on a sender or chat that is not one. */
-export function buildIncoming(instanceId: string, input: SimulatedIncoming): { data: Record<string, unknown>; media?: StoredMedia } {
+export function buildIncoming(instanceId: string, input: SimulatedIncoming): { data: MessageReceivedData; media?: StoredMedia } {
   const parsed = simulatedIncomingSchema.parse(input);
   const sender = parseRecipient(parsed.from);
   if (!sender || sender.kind !== 'user') throw new AppError('invalid_recipient', `from must be a phone number or user JID (got ${parsed.from})`);
@@ -48,7 +49,7 @@ export function buildIncoming(instanceId: string, input: SimulatedIncoming): { d
   const media = parsed.media
     ? { mimetype: parsed.media.mimetype, fileName: parsed.media.fileName, data: Buffer.from(parsed.media.data ?? '', 'base64') }
     : undefined;
-  const data: Record<string, unknown> = {
+  const data: MessageReceivedData = {
     messageId,
     chatId: isGroup ? group.jid : sender.jid,
     isGroup,

@@ -3,7 +3,10 @@ import { Readable } from 'node:stream';
 import type { Config } from '../shared/config';
 import type { Logger } from '../shared/logger';
 import { AppError } from '../shared/errors';
-import type { EventInput } from '../events/envelope';
+import { eventInput } from '../events/envelope';
+import type { EventDataMap, EventType } from '../events/catalog';
+import type { ConnectionUpdateData } from '../events/instance-data';
+import type { MessageReceivedData } from '../events/message-data';
 import { parseRecipient } from './phone';
 import { buildIncoming, SimulatedIncoming, StoredMedia } from './sandbox-incoming';
 import type { CreateSessionOptions, EventSink, InstanceStatus, MediaDownload, PresenceTarget, ReadTarget, SessionSnapshot, WhatsAppSession } from './types';
@@ -74,7 +77,7 @@ export class SandboxSession implements WhatsAppSession {
     }
     const qr = `sandbox@${this.instanceId},${randomBytes(24).toString('base64')}`;
     this.setStatus('qr', { qr });
-    this.emit({ type: 'qr.updated', data: { qr, attempt: 1, sandbox: true } });
+    this.emit('qr.updated', { qr, attempt: 1, sandbox: true });
     this.scheduleLink();
   }
 
@@ -82,7 +85,7 @@ export class SandboxSession implements WhatsAppSession {
     if (this.state.status === 'connected') throw new AppError('conflict', `instance ${this.instanceId} is already linked`);
     const code = randomBytes(4).toString('hex').toUpperCase();
     this.setStatus('qr', { pairingCode: code, qr: undefined });
-    this.emit({ type: 'pairing.code', data: { code, phone, sandbox: true } });
+    this.emit('pairing.code', { code, phone, sandbox: true });
     this.scheduleLink();
     return code;
   }
@@ -118,14 +121,14 @@ export class SandboxSession implements WhatsAppSession {
   }
 
   /** Makes the sandbox "receive" a message: emits 'message.received' and keeps its media for download. */
-  simulateIncoming(input: SimulatedIncoming): Record<string, unknown> {
+  simulateIncoming(input: SimulatedIncoming): MessageReceivedData {
     this.requireConnected();
     const { data, media } = buildIncoming(this.instanceId, input);
     if (media) {
-      this.media.set(String(data.messageId), media);
+      this.media.set(data.messageId, media);
       if (this.media.size > MAX_STORED_MEDIA) this.media.delete(this.media.keys().next().value as string);
     }
-    this.emit({ type: 'message.received', data });
+    this.emit('message.received', data);
     return data;
   }
 
@@ -164,7 +167,7 @@ export class SandboxSession implements WhatsAppSession {
     (['server_ack', 'delivered', 'read'] as const).forEach((status, i) => {
       this.later(gap * (i + 1), () => {
         if (this.state.status !== 'connected') return;
-        this.emit({ type: 'message.status', data: { messageId, waMessageId: messageId, chatId: jid, fromMe: true, status, timestamp: Math.floor(Date.now() / 1000), sandbox: true } });
+        this.emit('message.status', { messageId, waMessageId: messageId, chatId: jid, fromMe: true, status, timestamp: Math.floor(Date.now() / 1000), sandbox: true });
       });
     });
   }
@@ -176,17 +179,17 @@ export class SandboxSession implements WhatsAppSession {
   private setStatus(status: InstanceStatus, fields: Partial<SessionSnapshot> = {}): void {
     const previousStatus = this.state.status;
     this.state = { ...this.state, ...fields, status, updatedAt: Date.now() };
-    const data: Record<string, unknown> = { status, previousStatus, sandbox: true };
+    const data: ConnectionUpdateData = { status, previousStatus, sandbox: true };
     if (this.state.me) data.me = this.state.me;
     if (fields.lastError) data.reason = fields.lastError;
-    this.emit({ type: 'connection.update', data });
+    this.emit('connection.update', data);
   }
 
-  private emit(event: Omit<EventInput, 'instanceId'>): void {
+  private emit<T extends EventType>(type: T, data: EventDataMap[T]): void {
     try {
-      this.sink({ ...event, instanceId: this.instanceId });
+      this.sink(eventInput(type, this.instanceId, data));
     } catch (err) {
-      this.ctx.logger.error('event sink failed', { instanceId: this.instanceId, type: event.type, error: (err as Error).message });
+      this.ctx.logger.error('event sink failed', { instanceId: this.instanceId, type, error: (err as Error).message });
     }
   }
 

@@ -1,8 +1,8 @@
 import type { Logger } from '../shared/logger';
-import { makeEvent, AppEvent, EventInput } from '../events/envelope';
+import { makeEvent, AnyEvent, AnyEventInput } from '../events/envelope';
 import type { EventPublisher } from '../queues/publisher';
 
-export type EventListener = (event: AppEvent) => void;
+export type EventListener = (event: AnyEvent) => void;
 
 /**
  * The manager's side of the event flow: adds the per-instance webhook URL (`targetUrl`) to every
@@ -28,7 +28,7 @@ export class SessionEvents {
   }
 
   /** Publishes without waiting (a socket's event loop never waits on Redis); never throws. */
-  publish(input: EventInput): AppEvent {
+  publish(input: AnyEventInput): AnyEvent {
     const targetUrl = input.targetUrl ?? this.webhookUrls.get(input.instanceId);
     const event = makeEvent(targetUrl ? { ...input, targetUrl } : input);
     for (const listener of this.listeners) {
@@ -53,10 +53,10 @@ export class SessionEvents {
   }
 
   /** Resolves with the first event matching `match`, or undefined after timeoutMs or at cancelWaits(). */
-  waitFor(match: (event: AppEvent) => boolean, timeoutMs: number): Promise<AppEvent | undefined> {
+  waitFor(match: (event: AnyEvent) => boolean, timeoutMs: number): Promise<AnyEvent | undefined> {
     if (this.waitsCancelled) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      const finish = (event: AppEvent | undefined) => {
+      const finish = (event: AnyEvent | undefined) => {
         off();
         clearTimeout(timer);
         this.waiters.delete(cancel);

@@ -1,7 +1,7 @@
 import { freePort, waitFor } from './env';
 import { Answer, MessagingStack, SendLogLine } from './messaging-stack';
 import { broadcastWorkerSpec } from '../../src/apps/broadcast-worker/wiring';
-import { startWorker } from '../../src/shared/worker-process';
+import { startWorker } from '../../src/apps/_runtime/worker-process';
 import { silentLogger } from '../../src/shared/logger';
 
 export interface SandboxLine extends SendLogLine {

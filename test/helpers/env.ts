@@ -94,3 +94,27 @@ export async function waitFor<T>(fn: () => T | Promise<T>, { timeoutMs = 10_000,
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * An event as tests read it back (from a queue, a receiver or a session's sink): the envelope with
+ * its data untyped, since assertions look at any field of any type.
+ */
+export interface TestEvent {
+  id?: string;
+  type: import('../../src/events/catalog').EventType;
+  instanceId: string;
+  timestamp?: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  data: any;
+  targetUrl?: string;
+}
+
+/** A minimal event for tests that only move envelopes around (queues, dead letters, deliveries). */
+export function fixtureEvent(event: TestEvent & { id: string; timestamp: string }): import('../../src/events/envelope').AnyEvent {
+  return event as import('../../src/events/envelope').AnyEvent;
+}
+
+/** A minimal event input, for tests that publish envelopes whose data nobody reads. */
+export function fixtureInput(input: TestEvent): import('../../src/events/envelope').AnyEventInput {
+  return input as import('../../src/events/envelope').AnyEventInput;
+}

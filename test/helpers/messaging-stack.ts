@@ -1,14 +1,14 @@
+import type { TestEvent } from './env';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanupPrefix, freePort, testConfig, TEST_SECRETS, uniquePrefix, waitFor } from './env';
 import { startServer, StartedServer } from '../../src/apps/whatsapp-server/wiring';
 import { messageWorkerSpec } from '../../src/apps/message-worker/wiring';
-import { startWorker } from '../../src/shared/worker-process';
+import { startWorker } from '../../src/apps/_runtime/worker-process';
 import { silentLogger } from '../../src/shared/logger';
 import type { Config } from '../../src/shared/config';
 import type { Running } from '../../src/shared/lifecycle';
-import type { AppEvent } from '../../src/events/envelope';
 
 export interface Answer {
   status: number;
@@ -89,7 +89,7 @@ export class MessagingStack {
   }
 
   /** Events waiting on the webhook queue (no webhook-worker runs here). */
-  async events(type?: AppEvent['type']): Promise<AppEvent[]> {
+  async events(type?: TestEvent['type']): Promise<TestEvent[]> {
     const jobs = await this.server.deps.queues.webhook.getJobs(['waiting', 'delayed'], 0, -1, true);
     return jobs.filter((j) => j && (!type || j.data.event.type === type)).map((j) => j.data.event);
   }

@@ -1,6 +1,6 @@
+import type { TestEvent } from '../helpers/env';
 import { createServer, Server } from 'node:net';
 import IORedis from 'ioredis';
-import type { EventInput } from '../../src/events/envelope';
 import { silentLogger } from '../../src/shared/logger';
 import { createBaileysDriver } from '../../src/whatsapp/baileys/baileys-driver';
 import { cleanupPrefix, freePort, REDIS_URL, sleep, testConfig, uniquePrefix, waitFor } from '../helpers/env';
@@ -44,7 +44,7 @@ test('real Baileys socket: dropped connections -> reconnecting with backoff; end
     WA_WEBSOCKET_URL: `ws://127.0.0.1:${port}/ws/chat`,
   });
   const driver = createBaileysDriver({ config, logger: silentLogger(), redis });
-  const events: EventInput[] = [];
+  const events: TestEvent[] = [];
   const session = driver.create({ instanceId: 'real-1' }, (e) => events.push(e));
   await session.connect();
   await waitFor(() => connections >= 3, { what: 'three connection attempts' });

@@ -1,8 +1,8 @@
+import type { TestEvent } from '../helpers/env';
 import { createServer, Server } from 'node:http';
 import IORedis from 'ioredis';
 import { redisKeys } from '../../src/shared/keys';
 import { silentLogger } from '../../src/shared/logger';
-import type { EventInput } from '../../src/events/envelope';
 import { AppError } from '../../src/shared/errors';
 import { BaileysDriver, createBaileysDriver } from '../../src/whatsapp/baileys/baileys-driver';
 import { Baileys, loadBaileys } from '../../src/whatsapp/baileys/loader';
@@ -38,7 +38,7 @@ afterAll(async () => {
 function setup(instanceId: string, opts: { pairingPhone?: string; restoring?: boolean; sinkThrowsOn?: string } = {}) {
   const fakes = fakeSocketFactory(baileys);
   const driver: BaileysDriver = createBaileysDriver({ config, logger: silentLogger(), redis, socketFactory: fakes.factory, random: () => 0.5 });
-  const events: EventInput[] = [];
+  const events: TestEvent[] = [];
   let thrown = 0;
   const session = driver.create({ instanceId, pairingPhone: opts.pairingPhone, restoring: opts.restoring }, (e) => {
     events.push(e);

@@ -1,10 +1,10 @@
+import type { TestEvent } from '../helpers/env';
 import IORedis from 'ioredis';
 import { REDIS_URL, sleep, waitFor } from '../helpers/env';
 import { MessagingStack } from '../helpers/messaging-stack';
 import { redisKeys } from '../../src/shared/keys';
 import { CircuitBreaker } from '../../src/pacing/circuit-breaker';
 import { AppError } from '../../src/shared/errors';
-import type { EventInput } from '../../src/events/envelope';
 
 const stack = new MessagingStack('circuit');
 const redis = new IORedis(REDIS_URL);
@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 describe('CircuitBreaker (real Redis)', () => {
-  const events: EventInput[] = [];
+  const events: TestEvent[] = [];
   const make = () => new CircuitBreaker(redis, redisKeys(stack.prefix), { threshold: 3, pauseMs: 300, publish: (e) => events.push(e) });
 
   it('opens after N consecutive failures, reports it, refuses while open, and closes after the pause', async () => {

@@ -1,3 +1,4 @@
+import { TestEvent, fixtureEvent } from '../helpers/env';
 import type { Redis } from 'ioredis';
 import { cleanupPrefix, freePort, testConfig, uniquePrefix, waitFor } from '../helpers/env';
 import { createRedis, waitForRedis } from '../../src/shared/redis';
@@ -6,14 +7,13 @@ import { silentLogger } from '../../src/shared/logger';
 import type { Config } from '../../src/shared/config';
 import { createQueues, QueueSet, AppQueue } from '../../src/queues/factory';
 import { EventPublisher } from '../../src/queues/publisher';
-import type { AppEvent } from '../../src/events/envelope';
 import { enqueueMaintenance, MAINTENANCE_JOB } from '../../src/queues/maintenance-jobs';
 import { cleanJobs, expireOldData, MaintenanceDeps, trimDeadLetterSet } from '../../src/maintenance/tasks';
 import { publishHeartbeats } from '../../src/maintenance/heartbeat';
 import { startMaintenanceSchedule } from '../../src/maintenance/scheduler';
 import { DeadLetterStore } from '../../src/webhooks/dead-letters';
-import { InstanceRegistry } from '../../src/whatsapp/instance-registry';
-import { startWorker } from '../../src/shared/worker-process';
+import { InstanceRegistry } from '../../src/whatsapp/instances/registry';
+import { startWorker } from '../../src/apps/_runtime/worker-process';
 import { webhookWorkerSpec } from '../../src/apps/webhook-worker/wiring';
 import { startServer } from '../../src/apps/whatsapp-server/wiring';
 
@@ -105,7 +105,7 @@ describe('expire-data', () => {
     // not ours to expire: registry, credentials, a queue job
     await redis.hset(keys.instances, 'i1', '{"instanceId":"i1"}');
     await redis.set(keys.authCreds('i1'), '{}');
-    await queueSet.queues.webhook.add({ event: { id: 'E1', type: 'qr.updated', instanceId: 'i1', timestamp: iso(30 * DAY), data: {} } }, { jobId: 'E1' });
+    await queueSet.queues.webhook.add({ event: fixtureEvent({ id: 'E1', type: 'qr.updated', instanceId: 'i1', timestamp: iso(30 * DAY), data: {} }) }, { jobId: 'E1' });
 
     const result = await expireOldData(deps);
     expect(result.deleted).toBe(3); // msg:old, camp:c-old, camp:c-old:state
@@ -138,7 +138,7 @@ describe('trim-dead-letters', () => {
   it('drops the oldest entries beyond DEAD_LETTER_MAX and bodies without an index entry', async () => {
     const store = new DeadLetterStore(redis, prefix, 100); // the writer's bound was higher
     for (let i = 0; i < 8; i++) {
-      const event: AppEvent = { id: `dl-${i}`, type: 'message.sent', instanceId: 'i1', timestamp: new Date().toISOString(), data: {} };
+      const event = fixtureEvent({ id: `dl-${i}`, type: 'message.sent', instanceId: 'i1', timestamp: new Date().toISOString(), data: {} });
       await store.add({ id: event.id, event, lastError: 'HTTP 500', attempts: 15, deadAt: new Date(Date.now() - (10 - i) * 60_000).toISOString() });
     }
     await redis.hset(keys.deadLetterEvents, 'orphan', '{}');
@@ -153,7 +153,7 @@ describe('trim-dead-letters', () => {
     await redis.del(keys.deadLetters, keys.deadLetterEvents);
     const store = new DeadLetterStore(redis, prefix, 100);
     for (let i = 0; i < 7; i++) {
-      const event: AppEvent = { id: `job-dl-${i}`, type: 'message.sent', instanceId: 'i1', timestamp: new Date().toISOString(), data: {} };
+      const event = fixtureEvent({ id: `job-dl-${i}`, type: 'message.sent', instanceId: 'i1', timestamp: new Date().toISOString(), data: {} });
       await store.add({ id: event.id, event, lastError: 'HTTP 500', attempts: 15, deadAt: new Date(Date.now() - (10 - i) * 1000).toISOString() });
     }
     const workerConfig = testConfig(prefix, { MESSAGE_RETENTION_DAYS: 7, DEAD_LETTER_MAX: 5, WEBHOOK_WORKER_PORT: await freePort(), ...CRONS_OFF });

@@ -47,7 +47,7 @@ async function queueMessage(answers: Array<AppError | 'ok'>): Promise<string> {
 
 async function events(type: string, messageId: string) {
   const jobs = await queueSet.queues.webhook.getJobs(['waiting'], 0, -1, true);
-  return jobs.filter((j) => j.data.event.type === type && j.data.event.data.messageId === messageId).map((j) => j.data.event);
+  return jobs.filter((j) => j.data.event.type === type && (j.data.event.data as { messageId?: string }).messageId === messageId).map((j) => j.data.event);
 }
 
 beforeAll(() => {

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { Job } from 'bull';
-import { cleanupPrefix, freePort, testConfig, uniquePrefix, waitFor, TEST_SECRETS } from '../helpers/env';
-import { startWorker } from '../../src/shared/worker-process';
+import { cleanupPrefix, freePort, testConfig, uniquePrefix, waitFor, TEST_SECRETS, fixtureEvent } from '../helpers/env';
+import { startWorker } from '../../src/apps/_runtime/worker-process';
 import { startServer, StartedServer } from '../../src/apps/whatsapp-server/wiring';
 import { silentLogger } from '../../src/shared/logger';
 import type { Running } from '../../src/shared/lifecycle';
@@ -51,7 +51,7 @@ describe('platform on real Redis', () => {
   it('each worker consumes the jobs of its own queue', async () => {
     const { queues } = server.deps;
     await queues.message.add({ messageId: 'M1', instanceId: 'i1', to: '5511999999999', content: { type: 'text', text: 'hi' }, createdAt: Date.now() }, { jobId: 'M1' });
-    await queues.webhook.add({ event: { id: 'E1', type: 'qr.updated', instanceId: 'i1', timestamp: new Date().toISOString(), data: {} } }, { jobId: 'E1' });
+    await queues.webhook.add({ event: fixtureEvent({ id: 'E1', type: 'qr.updated', instanceId: 'i1', timestamp: new Date().toISOString(), data: {} }) }, { jobId: 'E1' });
     await queues.broadcast.add({ campaignId: 'C1', instanceId: 'i1' }, { jobId: 'C1' });
     await waitFor(() => consumed.message.length && consumed.webhook.length && consumed.broadcast.length, { what: 'all three consumed' });
     expect(consumed.message.map((j) => j.id)).toEqual(['M1']);
@@ -63,8 +63,8 @@ describe('platform on real Redis', () => {
   it('reports real counts in /queue-status and each /health', async () => {
     const { queues } = server.deps;
     await waitFor(async () => (await queues.broadcast.getCompletedCount()) === 1, { what: 'completion recorded' });
-    await queues.webhook.add({ event: { id: 'E2', type: 'qr.updated', instanceId: 'i1', timestamp: new Date().toISOString(), data: {} } }, { jobId: 'E2', delay: 60_000 });
-    await queues.webhook.add({ event: { id: 'E3', type: 'qr.updated', instanceId: 'i1', timestamp: new Date().toISOString(), data: {} } }, { jobId: 'E3', delay: 60_000 });
+    await queues.webhook.add({ event: fixtureEvent({ id: 'E2', type: 'qr.updated', instanceId: 'i1', timestamp: new Date().toISOString(), data: {} }) }, { jobId: 'E2', delay: 60_000 });
+    await queues.webhook.add({ event: fixtureEvent({ id: 'E3', type: 'qr.updated', instanceId: 'i1', timestamp: new Date().toISOString(), data: {} }) }, { jobId: 'E3', delay: 60_000 });
 
     const status = await request(server.app).get('/queue-status').set('apikey', TEST_SECRETS.API_KEY).expect(200);
     expect(status.body.queues.webhook).toEqual({ waiting: 0, active: 0, completed: 1, failed: 0, delayed: 2, paused: 0 });

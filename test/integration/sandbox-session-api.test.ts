@@ -1,3 +1,4 @@
+import type { TestEvent } from '../helpers/env';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,6 @@ import { startServer, StartedServer } from '../../src/apps/whatsapp-server/wirin
 import { silentLogger } from '../../src/shared/logger';
 import { redisKeys } from '../../src/shared/keys';
 import type { Config } from '../../src/shared/config';
-import type { AppEvent } from '../../src/events/envelope';
 import { newMessageId } from '../../src/whatsapp/ids';
 
 const prefix = uniquePrefix('sessions');
@@ -38,7 +38,7 @@ async function call(method: string, path: string, body?: unknown, token: string 
 const internalSend = (body: unknown, token: string | null = TEST_SECRETS.INTERNAL_TOKEN) => call('POST', '/internal/send', body, token);
 
 /** Events waiting on the webhook queue (no webhook-worker runs here), oldest first. */
-async function events(instanceId: string, type?: AppEvent['type']): Promise<AppEvent[]> {
+async function events(instanceId: string, type?: TestEvent['type']): Promise<TestEvent[]> {
   const jobs = await server.deps.queues.webhook.getJobs(['waiting'], 0, -1, true);
   return jobs.filter((j) => j && j.data.event.instanceId === instanceId && (!type || j.data.event.type === type)).map((j) => j.data.event);
 }

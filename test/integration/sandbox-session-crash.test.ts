@@ -1,9 +1,9 @@
+import type { TestEvent } from '../helpers/env';
 import IORedis from 'ioredis';
 import { cleanupPrefix, REDIS_URL, sleep, testConfig, uniquePrefix, waitFor } from '../helpers/env';
 import { silentLogger } from '../../src/shared/logger';
 import { createSandboxDriver } from '../../src/whatsapp/sandbox-driver';
 import { SessionManager } from '../../src/whatsapp/session-manager';
-import type { EventInput } from '../../src/events/envelope';
 import { newMessageId } from '../../src/whatsapp/ids';
 
 const prefix = uniquePrefix('sandbox-crash');
@@ -37,7 +37,7 @@ describe('a sandbox session that crashes', () => {
     await waitFor(() => redis.status === 'ready');
     const config = testConfig(prefix, { SANDBOX_LINK_DELAY_MS: 0, SANDBOX_RECEIPT_DELAY_MS: 5 });
     const driver = createSandboxDriver({ config, logger, redis });
-    const seen: EventInput[] = [];
+    const seen: TestEvent[] = [];
     const session = driver.create({ instanceId: 'crash-1' }, (event) => {
       seen.push(event);
       throw new Error('handler exploded');

@@ -1,14 +1,14 @@
+import { TestEvent, fixtureEvent, fixtureInput } from '../helpers/env';
 import { createServer } from 'node:http';
 import request from 'supertest';
 import IORedis from 'ioredis';
 import type { Express } from 'express';
 import { cleanupPrefix, freePort, REDIS_URL, sleep, testConfig, TEST_SECRETS, uniquePrefix, waitFor } from '../helpers/env';
 import { Receiver, ReceivedRequest } from '../helpers/receiver';
-import { startWorker } from '../../src/shared/worker-process';
+import { startWorker } from '../../src/apps/_runtime/worker-process';
 import { webhookWorkerSpec } from '../../src/apps/webhook-worker/wiring';
 import { createQueues, QueueSet } from '../../src/queues/factory';
 import { EventPublisher } from '../../src/queues/publisher';
-import type { EventInput } from '../../src/events/envelope';
 import { createServerApp, ServerDeps } from '../../src/http/server-app';
 import { webhooksRouter } from '../../src/http/routes/webhooks';
 import { verifySignature } from '../../src/webhooks/signature';
@@ -35,7 +35,7 @@ const auth = { Authorization: `Bearer ${TEST_SECRETS.API_KEY}` };
 
 const eventId = (name: string) => `${name}-${Math.random().toString(36).slice(2, 10)}`;
 const forEvent = (id: string) => receiver.requests.filter((r) => (r.json as { id?: string } | undefined)?.id === id);
-const publish = (input: Omit<EventInput, 'instanceId'> & { instanceId?: string }) => publisher.publishAndWait({ instanceId: 'inst-1', ...input });
+const publish = (input: Omit<TestEvent, 'instanceId'> & { instanceId?: string }) => publisher.publishAndWait({ instanceId: 'inst-1', ...input });
 
 beforeAll(async () => {
   receiver.respond = (req: ReceivedRequest) => plans.get((req.json as { id: string }).id)?.shift() ?? { status: 200 };
@@ -79,7 +79,7 @@ describe('webhook delivery', () => {
   });
 
   it('routes each family to its function, campaigns to their URL, and a targetUrl wins', async () => {
-    const cases: Array<[EventInput['type'], string, string?]> = [
+    const cases: Array<[TestEvent['type'], string, string?]> = [
       ['message.status', '/functions/v1/webhook_whatsapp_web'],
       ['message.sent', '/functions/v1/webhook_whatsapp_web'],
       ['connection.update', '/functions/v1/auto_whatsapp_sync'],
@@ -195,7 +195,7 @@ describe('webhook deliverer against misbehaving endpoints', () => {
     const hanging = createServer(() => undefined);
     await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', () => r()));
     const deliverer = new WebhookDeliverer({ secret: TEST_SECRETS.WEBHOOK_SECRET, timeoutMs: 200, maxSockets: 4 });
-    const event = { id: 'e1', type: 'message.received' as const, instanceId: 'i', timestamp: new Date().toISOString(), data: {} };
+    const event = fixtureEvent({ id: 'e1', type: 'message.received', instanceId: 'i', timestamp: new Date().toISOString(), data: {} });
     try {
       await expect(deliverer.deliver(`http://127.0.0.1:${(hanging.address() as { port: number }).port}/x`, event)).rejects.toMatchObject({ code: 'timeout', retryable: true });
       await expect(deliverer.deliver(`http://127.0.0.1:${await freePort()}/x`, event)).rejects.toMatchObject({ code: 'transient', retryable: true });
@@ -224,7 +224,7 @@ describe('webhook delivery with no URL configured', () => {
     const noUrl = testConfig(quietPrefix, { ...base, WEBHOOK_WORKER_PORT: await freePort() });
     running = await startWorker(webhookWorkerSpec(noUrl, logger), noUrl, logger);
     queues = createQueues(noUrl, logger);
-    const event = await new EventPublisher(queues.queues.webhook, logger).publishAndWait({ type: 'message.received', instanceId: 'inst-2', data: {} });
+    const event = await new EventPublisher(queues.queues.webhook, logger).publishAndWait(fixtureInput({ type: 'message.received', instanceId: 'inst-2', data: {} }));
     // ~10 re-checks at 150 ms; with 2 attempts the job would have failed after the second one
     await sleep(1500);
     const job = await queues.queues.webhook.getJob(event.id);

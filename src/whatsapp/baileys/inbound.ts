@@ -6,8 +6,8 @@
 import type { proto, WAMessage } from '@whiskeysockets/baileys' with { 'resolution-mode': 'import' };
 import { PnForLid, resolveIdentity } from './addressing';
 import type { Baileys } from './loader';
+import type { MessageReceivedData, MessageUndecryptableData, ReceivedType, SenderData } from '../../events/message-data';
 
-export type ReceivedType = 'text' | 'image' | 'video' | 'audio' | 'document' | 'sticker' | 'location' | 'contact' | 'reaction' | 'other';
 
 const TYPES: Record<string, ReceivedType> = {
   conversation: 'text',
@@ -46,7 +46,7 @@ export function ignoredChat(baileys: Baileys, jid: string | null | undefined): b
 }
 
 /** Sender and chat of an incoming message, both identities where known. */
-export async function senderOf(baileys: Baileys, msg: WAMessage, pnForLid?: PnForLid) {
+export async function senderOf(baileys: Baileys, msg: WAMessage, pnForLid?: PnForLid): Promise<SenderData> {
   const key = msg.key;
   const chat = key.remoteJid ?? '';
   const isGroup = baileys.isJidGroup(chat) === true;
@@ -68,7 +68,7 @@ export async function senderOf(baileys: Baileys, msg: WAMessage, pnForLid?: PnFo
   };
 }
 
-export async function receivedData(baileys: Baileys, instanceId: string, msg: WAMessage, offline: boolean, pnForLid?: PnForLid): Promise<Record<string, unknown> | undefined> {
+export async function receivedData(baileys: Baileys, instanceId: string, msg: WAMessage, offline: boolean, pnForLid?: PnForLid): Promise<MessageReceivedData | undefined> {
   const found = contentOf(baileys, msg);
   if (!found) return undefined;
   const { key, content } = found;
@@ -76,7 +76,7 @@ export async function receivedData(baileys: Baileys, instanceId: string, msg: WA
   const inner = (content as Record<string, unknown>)[key];
   const body = typeof inner === 'object' && inner ? (inner as Record<string, unknown>) : {};
   const ctx = body.contextInfo as proto.IContextInfo | undefined;
-  const data: Record<string, unknown> = {
+  const data: MessageReceivedData = {
     ...(await senderOf(baileys, msg, pnForLid)),
     type,
     contentType: key,
@@ -98,7 +98,7 @@ export async function receivedData(baileys: Baileys, instanceId: string, msg: WA
       fileName: m.fileName ?? null,
       seconds: m.seconds ?? null,
       ptt: key === 'audioMessage' ? Boolean(m.ptt) : null,
-      downloadPath: `/instance/${instanceId}/media/${String(data.messageId)}`,
+      downloadPath: `/instance/${instanceId}/media/${data.messageId}`,
     };
   } else if (type === 'location') {
     const l = body as proto.Message.ILocationMessage & proto.Message.ILiveLocationMessage;
@@ -117,7 +117,7 @@ export async function receivedData(baileys: Baileys, instanceId: string, msg: WA
 }
 
 /** A message WhatsApp delivered but this device could not decrypt (Baileys' CIPHERTEXT stub). */
-export async function undecryptableData(baileys: Baileys, msg: WAMessage, offline: boolean, pnForLid?: PnForLid): Promise<Record<string, unknown>> {
+export async function undecryptableData(baileys: Baileys, msg: WAMessage, offline: boolean, pnForLid?: PnForLid): Promise<MessageUndecryptableData> {
   return {
     ...(await senderOf(baileys, msg, pnForLid)),
     error: msg.messageStubParameters?.[0] ?? 'undecryptable',

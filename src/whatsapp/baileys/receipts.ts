@@ -9,8 +9,8 @@
 import type { MessageUserReceiptUpdate, WAMessageUpdate } from '@whiskeysockets/baileys' with { 'resolution-mode': 'import' };
 import { PnForLid, resolveIdentity } from './addressing';
 import type { Baileys } from './loader';
+import type { DeliveryStatus, MessageStatusData } from '../../events/message-data';
 
-export type DeliveryStatus = 'error' | 'server_ack' | 'delivered' | 'read' | 'played';
 
 const BY_CODE: Record<number, DeliveryStatus | undefined> = { 0: 'error', 2: 'server_ack', 3: 'delivered', 4: 'read', 5: 'played' };
 
@@ -22,7 +22,7 @@ async function chatOf(baileys: Baileys, jid: string | null | undefined, pnForLid
   return (await resolveIdentity(baileys, jid, undefined, pnForLid)).jid;
 }
 
-export async function statusFromUpdate(baileys: Baileys, u: WAMessageUpdate, pnForLid?: PnForLid): Promise<Record<string, unknown> | undefined> {
+export async function statusFromUpdate(baileys: Baileys, u: WAMessageUpdate, pnForLid?: PnForLid): Promise<MessageStatusData | undefined> {
   const code = u.update?.status;
   if (!u.key?.fromMe || !u.key.id || code == null) return undefined;
   const status = BY_CODE[code];
@@ -40,7 +40,7 @@ export async function statusFromUpdate(baileys: Baileys, u: WAMessageUpdate, pnF
   };
 }
 
-export async function statusFromReceipt(baileys: Baileys, r: MessageUserReceiptUpdate, pnForLid?: PnForLid): Promise<Record<string, unknown> | undefined> {
+export async function statusFromReceipt(baileys: Baileys, r: MessageUserReceiptUpdate, pnForLid?: PnForLid): Promise<MessageStatusData | undefined> {
   if (!r.key?.fromMe || !r.key.id || !r.receipt) return undefined;
   const { playedTimestamp, readTimestamp, receiptTimestamp, userJid } = r.receipt;
   const [status, at]: [DeliveryStatus, unknown] | [undefined, undefined] = playedTimestamp

@@ -7,7 +7,9 @@
  */
 import { AppError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import type { EventType } from '../../events/envelope';
+import { eventInput } from '../../events/envelope';
+import type { EventDataMap, EventType } from '../../events/catalog';
+import type { ConnectionUpdateData } from '../../events/instance-data';
 import type { EventSink, InstanceStatus, SessionSnapshot } from '../types';
 
 type PairingWaiter = { resolve(code: string): void; reject(err: AppError): void };
@@ -48,19 +50,19 @@ export class SessionState {
     this.snap = { ...this.snap, ...fields, updatedAt: Date.now() };
   }
 
-  setStatus(status: InstanceStatus, fields: Partial<Omit<SessionSnapshot, 'instanceId' | 'status'>> = {}, detail: Record<string, unknown> = {}): void {
+  setStatus(status: InstanceStatus, fields: Partial<Omit<SessionSnapshot, 'instanceId' | 'status'>> = {}, detail: Partial<ConnectionUpdateData> = {}): void {
     const previousStatus = this.snap.status;
     this.snap = { ...this.snap, ...fields, status, updatedAt: Date.now() };
     if (previousStatus === status) return;
-    const data: Record<string, unknown> = { status, previousStatus };
-    for (const [k, v] of Object.entries(detail)) if (v !== undefined) data[k] = v;
+    // undefined details vanish when the event is serialised onto the queue
+    const data: ConnectionUpdateData = { ...detail, status, previousStatus };
     if (this.snap.me) data.me = { ...this.snap.me };
     this.emit('connection.update', data);
   }
 
-  emit(type: EventType, data: Record<string, unknown>): void {
+  emit<T extends EventType>(type: T, data: EventDataMap[T]): void {
     try {
-      this.sink({ type, instanceId: this.instanceId, data });
+      this.sink(eventInput(type, this.instanceId, data));
     } catch (err) {
       this.logger.error('event sink failed', { instanceId: this.instanceId, type, error: (err as Error).message });
     }

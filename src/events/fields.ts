@@ -1,0 +1,60 @@
+/**
+ * The field names of each event's data at run time, for the test that keeps docs/events.md in
+ * step with the catalog. Each list is a Record over the data type's keys, so the compiler refuses
+ * a missing or an unknown field: a field added to a data type must be added (and documented) here.
+ */
+import type { EventType } from './catalog';
+import type { CampaignStoppedData, CampaignSummary, ConnectionUpdateData, InstanceCircuitData, InstanceHeartbeatData, PairingCodeData, QrUpdatedData } from './instance-data';
+import type { MessageFailedData, MessageReceivedData, MessageSentData, MessageStatusData, MessageUndecryptableData, SenderData } from './message-data';
+
+type Fields<T> = { readonly [K in keyof Required<T>]: true };
+
+const sender: Fields<SenderData> = {
+  messageId: true, chatId: true, isGroup: true, fromMe: true, from: true, fromJid: true, fromLid: true,
+  participant: true, participantLid: true, pushName: true, timestamp: true, sandbox: true,
+};
+const received: Fields<MessageReceivedData> = {
+  ...sender, type: true, contentType: true, text: true, media: true, location: true, contact: true, reaction: true,
+  quotedId: true, mentions: true, offline: true,
+};
+const undecryptable: Fields<MessageUndecryptableData> = { ...sender, error: true, offline: true };
+const status: Fields<MessageStatusData> = {
+  messageId: true, waMessageId: true, chatId: true, fromMe: true, status: true, participant: true, participantLid: true,
+  timestamp: true, error: true, sandbox: true,
+};
+const sent: Fields<MessageSentData> = { messageId: true, to: true, jid: true, waMessageId: true, type: true, attempts: true, sentAt: true };
+const failed: Fields<MessageFailedData> = { messageId: true, to: true, type: true, error: true, attempts: true, failedAt: true };
+const qr: Fields<QrUpdatedData> = { qr: true, attempt: true, sandbox: true };
+const pairing: Fields<PairingCodeData> = { code: true, phone: true, sandbox: true };
+const connection: Fields<ConnectionUpdateData> = {
+  status: true, previousStatus: true, reason: true, code: true, message: true, retryInMs: true, me: true, sandbox: true,
+};
+const circuit: Fields<InstanceCircuitData> = { state: true, failures: true, threshold: true, pauseMs: true, until: true, reason: true };
+const heartbeat: Fields<InstanceHeartbeatData> = { status: true, connected: true, live: true, at: true, statusSince: true, me: true, lastError: true };
+const summary: Fields<CampaignSummary> = {
+  campaignId: true, instanceId: true, status: true, pauseReason: true, holdUntil: true, total: true, pending: true, sent: true,
+  failed: true, delivered: true, read: true, invalid: true, duplicates: true, successRate: true, currentRate: true,
+  etaSeconds: true, rateLimitMs: true, scheduledFor: true, createdAt: true, startedAt: true, finishedAt: true, error: true,
+};
+const stopped: Fields<CampaignStoppedData> = { ...summary, reason: true, message: true };
+
+const FIELDS: { readonly [T in EventType]: object } = {
+  'qr.updated': qr,
+  'pairing.code': pairing,
+  'connection.update': connection,
+  'message.received': received,
+  'message.undecryptable': undecryptable,
+  'message.status': status,
+  'message.sent': sent,
+  'message.failed': failed,
+  'instance.circuit': circuit,
+  'instance.heartbeat': heartbeat,
+  'campaign.progress': summary,
+  'campaign.completed': summary,
+  'campaign.stopped': stopped,
+};
+
+/** The data fields of an event type (the sandbox's own `sandbox` marker included where it sends one). */
+export function eventFields(type: EventType): string[] {
+  return Object.keys(FIELDS[type]);
+}
