@@ -1,5 +1,6 @@
-import type { InstanceRegistry } from '../whatsapp/instance-registry';
+import type { InstanceRegistry } from '../whatsapp/instances/registry';
 import type { InstanceRecord, InstanceSettings } from '../whatsapp/types';
+import { Channel, DEFAULT_CHANNEL } from '../channels/channel';
 
 const MAX_ENTRIES = 10_000;
 
@@ -29,6 +30,11 @@ export class InstanceCache {
 
   async settings(instanceId: string): Promise<InstanceSettings | undefined> {
     return (await this.get(instanceId))?.settings;
+  }
+
+  /** The channel the instance sends through (an unknown instance is left to the sender to refuse). */
+  async channel(instanceId: string): Promise<Channel> {
+    return (await this.get(instanceId))?.channel ?? DEFAULT_CHANNEL;
   }
 
   private async load(instanceId: string): Promise<InstanceRecord | undefined> {

@@ -4,9 +4,9 @@ import type { Logger } from '../shared/logger';
 import { redisKeys } from '../shared/keys';
 import { AppError } from '../shared/errors';
 import { withTimeout } from '../shared/redis';
-import type { AppEvent, EventInput } from '../events/envelope';
+import type { AnyEvent, AnyEventInput } from '../events/envelope';
 import type { EventPublisher } from '../queues/publisher';
-import { InstanceRegistry } from './instance-registry';
+import { InstanceRegistry } from './instances/registry';
 import { KeyedLock } from './keyed-lock';
 import { SessionEvents } from './session-events';
 import { restoreAll, RestoreSummary } from './session-restore';
@@ -152,7 +152,7 @@ export class SessionManager {
   }
 
   /** Publishes an event for an instance (adds its webhook URL); never blocks, never throws. */
-  publish(input: EventInput): AppEvent {
+  publish(input: AnyEventInput): AnyEvent {
     return this.events.publish(input);
   }
 
@@ -235,7 +235,7 @@ export class SessionManager {
   }
 
   /** Every event of a session: the registry follows its status, then it goes to the webhook queue. */
-  private onSessionEvent(instanceId: string, holder: { session?: WhatsAppSession }, input: EventInput): void {
+  private onSessionEvent(instanceId: string, holder: { session?: WhatsAppSession }, input: AnyEventInput): void {
     try {
       const current = !holder.session || this.sessions.get(instanceId) === holder.session;
       if (input.type === 'connection.update' && current && holder.session) {

@@ -1,6 +1,6 @@
 import type { Config } from '../shared/config';
 import type { Logger } from '../shared/logger';
-import type { InstanceRegistry } from './instance-registry';
+import type { InstanceRegistry } from './instances/registry';
 import type { SessionEvents } from './session-events';
 import type { InstanceRecord, InstanceStatus, SessionDriver } from './types';
 
@@ -87,7 +87,7 @@ async function restoreOne(deps: RestoreDeps, record: InstanceRecord, summary: Re
   summary.restored++;
   // Shutdown cancels the wait (SessionEvents.cancelWaits), so the slot never outlives the process.
   const event = await settled;
-  if (event?.data.status === 'connected') summary.connected++;
+  if (event?.type === 'connection.update' && event.data.status === 'connected') summary.connected++;
 }
 
 function sleep(ms: number): Promise<void> {

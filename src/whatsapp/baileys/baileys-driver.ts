@@ -2,19 +2,19 @@
  * The real session driver (WHATSAPP_DRIVER=baileys). createBaileysDriver is synchronous (the
  * manager wires it at start); Baileys itself, and the WhatsApp Web version, load on the first
  * session that connects and are shared by all sessions of the process, as are the pino logger,
- * the one-socket-per-instance registry and the libsignal console filter.
+ * the one-socket-per-instance ownership and the libsignal console filter.
  */
 import type { Redis } from 'ioredis';
-import type { Config } from '../../shared/config';
+import { Config, internalApiUrl } from '../../shared/config';
 import { redisKeys } from '../../shared/keys';
 import type { Logger } from '../../shared/logger';
+import { LocalOwnership } from '../host/local-ownership';
 import type { CreateSessionOptions, EventSink, SessionDriver, WhatsAppSession } from '../types';
 import { BaileysSession, SessionContext } from './baileys-session';
 import { installConsoleFilter } from './console-filter';
 import { loadBaileys } from './loader';
 import { hasLinkedAuthState, removeAuthState } from './redis-auth-store';
 import type { SessionDeps } from './session-deps';
-import { SocketRegistry } from './socket-registry';
 import type { SocketFactory } from './socket-types';
 import { createVersionSource, FetchLatest } from './version';
 import { createWaLogger } from './wa-logger';
@@ -42,7 +42,7 @@ export interface BaileysDriver extends SessionDriver {
 export function createBaileysDriver(deps: BaileysDriverDeps): BaileysDriver {
   const { config, logger, redis } = deps;
   const keys = redisKeys(config.QUEUE_PREFIX);
-  const sockets = new SocketRegistry(logger);
+  const ownership = new LocalOwnership({ logger, internalUrl: internalApiUrl(config) });
   const waLogger = createWaLogger(config.WA_LOG_LEVEL);
   let dropped = 0;
   installConsoleFilter(() => {
@@ -64,7 +64,7 @@ export function createBaileysDriver(deps: BaileysDriverDeps): BaileysDriver {
           waLogger,
           redis,
           keys,
-          sockets,
+          ownership,
           random: deps.random,
           socketFactory: deps.socketFactory ?? baileys.makeWASocket,
           versions: createVersionSource(baileys, {
@@ -91,7 +91,7 @@ export function createBaileysDriver(deps: BaileysDriverDeps): BaileysDriver {
     },
     removeAuthState: (instanceId) => removeAuthState(redis, keys, instanceId),
     hasLinkedAuthState: (instanceId) => hasLinkedAuthState(redis, keys, instanceId),
-    socketCount: () => sockets.size,
+    socketCount: () => ownership.size,
     droppedConsoleLines: () => dropped,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The socket lifecycle of one instance. Rules:
- * - one socket at a time: sockets are built and torn down under a per-instance lock, and the
- *   process-wide SocketRegistry ends any other session's socket of the same instance first;
+ * - one socket at a time: sockets are built and torn down under a per-instance lock, and each
+ *   socket holds a lease of the instance's ownership (claiming ends any other session's socket of
+ *   the same instance first);
  * - every event of a socket runs on one serial promise chain (in order, one at a time; a failing
  *   handler is logged and the chain goes on); events of a socket we replaced or ended are ignored
  *   for the connection state (a generation number);
@@ -10,6 +11,7 @@
  */
 import type { BaileysEventMap, ConnectionState } from '@whiskeysockets/baileys' with { 'resolution-mode': 'import' };
 import { AppError } from '../../shared/errors';
+import type { Lease } from '../host/ownership';
 import { withTimeout } from '../../shared/redis';
 import type { CreateSessionOptions } from '../types';
 import { handleMessageEvents, MessageEventContext } from './message-events';
@@ -25,6 +27,8 @@ export class Connection {
   sock?: WaSocketLike;
   pairingPhone?: string;
   private generation = 0;
+  /** the ownership lease of the instance, taken before a socket is built, given back when it is gone */
+  private lease?: Lease;
   private readonly auth: AuthHolder;
   private closing = false;
   private started = false;
@@ -127,7 +131,8 @@ export class Connection {
   private async openSocket(): Promise<void> {
     // A socket that is up (a concurrent connect() built it) stays: connect is idempotent.
     if (this.closing || this.sock) return;
-    await this.d.sockets.claim(this.id, this.p.owner);
+    // A lease left by an open that failed half-way is superseded by this claim (same holder).
+    this.lease = await this.d.ownership.claim(this.id, this.p.owner);
     const auth = await this.auth.load();
     const { creds } = auth.state;
     if (!auth.linked() && creds.me) {
@@ -137,7 +142,7 @@ export class Connection {
       auth.saveCreds();
     }
     const version = await this.d.versions.get();
-    if (this.closing) return this.d.sockets.release(this.id, this.p.owner);
+    if (this.closing) return this.releaseLease();
     const gen = ++this.generation;
     this.qrAttempt = 0;
     this.pairingAsked = false;
@@ -155,7 +160,7 @@ export class Connection {
     if (!sock) return;
     this.sock = undefined;
     this.generation++;
-    this.d.sockets.release(this.id, this.p.owner);
+    await this.releaseLease();
     await withTimeout(Promise.resolve(sock.end(undefined)), 5000, 'socket end timed out').catch((err: Error) =>
       this.p.log.debug('socket end failed', { instanceId: this.id, error: err.message }),
     );
@@ -202,7 +207,7 @@ export class Connection {
     if (gen !== this.generation) return;
     if (this.sock) {
       this.sock = undefined;
-      this.d.sockets.release(this.id, this.p.owner);
+      await this.releaseLease();
     }
     const code = (error as { output?: { statusCode?: number } } | undefined)?.output?.statusCode;
     const input = { code, message: error?.message, hasError: Boolean(error), closing: this.closing, linked: this.linked, now: Date.now(), random: (this.d.random ?? Math.random)() };
@@ -236,6 +241,12 @@ export class Connection {
   private async dropAuth(): Promise<void> {
     this.p.caches.signalKeys.flushAll();
     await this.auth.drop();
+  }
+
+  private async releaseLease(): Promise<void> {
+    const lease = this.lease;
+    this.lease = undefined;
+    await lease?.release();
   }
 
   private clearTimer(): void {

@@ -7,7 +7,7 @@ import type { Baileys } from './loader';
 import type { RecentMessages } from './recent-messages';
 import type { SessionCaches } from './socket-config';
 import type { SessionState } from './session-state';
-import type { SocketRegistry } from './socket-registry';
+import type { InstanceOwnership, LeaseHolder } from '../host/ownership';
 import type { SocketFactory } from './socket-types';
 import type { VersionSource } from './version';
 import { DEFAULT_RECONNECT_OPTIONS, ReconnectOptions } from './reconnect-policy';
@@ -22,7 +22,8 @@ export interface SessionDeps {
   keys: RedisKeys;
   versions: VersionSource;
   socketFactory: SocketFactory;
-  sockets: SocketRegistry;
+  /** who may hold the instance's socket (today in-process: one socket per instance in this process) */
+  ownership: InstanceOwnership;
   /** jitter source (tests pass a fixed one) */
   random?: () => number;
 }
@@ -33,8 +34,8 @@ export interface ConnectionParts {
   recent: RecentMessages;
   waLog: WaLogger;
   log: Logger;
-  /** what the SocketRegistry calls to make this session let go of the instance */
-  owner: { end(): Promise<void> };
+  /** what the ownership calls to make this session let go of the instance */
+  owner: LeaseHolder;
 }
 
 /** The reconnect policy's knobs from config (WA_RECONNECT_*, WA_LOOP_*). */
