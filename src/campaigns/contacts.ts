@@ -1,4 +1,4 @@
-import { canonicalRecipient } from '../whatsapp/phone';
+import { canonicalRecipient } from '../whatsapp/address';
 import type { TemplateVars } from './template';
 
 /**

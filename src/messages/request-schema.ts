@@ -5,10 +5,10 @@
  */
 import { z } from 'zod';
 import { AppError } from '../shared/errors';
-import { parseInput } from '../http/validate';
+import { parseInput } from '../shared/parse-input';
 import { INSTANCE_ID_RE } from '../whatsapp/types';
 import { SendContent } from '../channels/content';
-import { canonicalRecipient } from '../whatsapp/phone';
+import { canonicalRecipient } from '../whatsapp/address';
 import { httpUrlSchema, sendContentSchema } from '../whatsapp/content-schema';
 
 const opt = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);

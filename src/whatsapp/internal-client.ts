@@ -1,19 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { AppError } from '../shared/errors';
-import type { SendContent, SendResult } from '../channels/content';
-
-export interface InternalSendRequest {
-  instanceId: string;
-  to: string;
-  content: SendContent;
-  messageId: string;
-}
-
-export interface InternalSendResult extends SendResult {
-  /** true when whatsapp-server had already sent this id and answered with the first result */
-  duplicate: boolean;
-}
+import type { ChannelSender, ChannelSendRequest, ChannelSendResult } from '../channels/sender';
 
 export interface InternalClientOptions {
   /** whatsapp-server base URL (config internalApiUrl()) */
@@ -33,7 +21,9 @@ export interface InternalClientOptions {
  * (a send that timed out may have gone out; retrying with the same messageId is safe because the
  * internal send is idempotent on it).
  */
-export class InternalClient {
+export class InternalClient implements ChannelSender {
+  readonly channel = 'whatsapp' as const;
+
   private readonly agent: http.Agent;
   private readonly base: URL;
   private readonly auth: string;
@@ -49,9 +39,9 @@ export class InternalClient {
     this.auth = `Bearer ${options.token}`;
   }
 
-  async send(request: InternalSendRequest): Promise<InternalSendResult> {
+  async send(request: ChannelSendRequest): Promise<ChannelSendResult> {
     const body = await this.post('/internal/send', request, this.options.sendTimeoutMs);
-    const b = body as Partial<InternalSendResult>;
+    const b = body as Partial<ChannelSendResult>;
     if (typeof b.waMessageId !== 'string') throw new AppError('transient', 'internal send answered without a waMessageId', { body });
     return { waMessageId: b.waMessageId, jid: String(b.jid ?? ''), timestamp: Number(b.timestamp ?? Date.now()), duplicate: b.duplicate === true };
   }

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { AppError } from '../shared/errors';
 import { newMessageId } from './ids';
-import { parseRecipient } from './phone';
+import { parseWaAddress } from './address';
 import type { MessageReceivedData } from '../events/message-data';
 
 export const simulatedIncomingSchema = z.object({
@@ -40,9 +40,9 @@ export interface StoredMedia {
 /** Builds the event data (and any media to keep); throws 400 on a sender or chat that is not one. */
 export function buildIncoming(instanceId: string, input: SimulatedIncoming): { data: MessageReceivedData; media?: StoredMedia } {
   const parsed = simulatedIncomingSchema.parse(input);
-  const sender = parseRecipient(parsed.from);
-  if (!sender || sender.kind !== 'user') throw new AppError('invalid_recipient', `from must be a phone number or user JID (got ${parsed.from})`);
-  const group = parsed.chatId ? parseRecipient(parsed.chatId) : undefined;
+  const sender = parseWaAddress(parsed.from);
+  if (!sender || sender.kind !== 'pn') throw new AppError('invalid_recipient', `from must be a phone number or user JID (got ${parsed.from})`);
+  const group = parsed.chatId ? parseWaAddress(parsed.chatId) : undefined;
   if (parsed.chatId && group?.kind !== 'group') throw new AppError('invalid_recipient', `chatId must be a group id like 120363000000000000@g.us`);
   const messageId = parsed.messageId ?? newMessageId();
   const isGroup = group?.kind === 'group';

@@ -7,7 +7,7 @@ import { eventInput } from '../events/envelope';
 import type { EventDataMap, EventType } from '../events/catalog';
 import type { ConnectionUpdateData } from '../events/instance-data';
 import type { MessageReceivedData } from '../events/message-data';
-import { parseRecipient } from './phone';
+import { canonicalAddress, WaAddress } from './address';
 import { buildIncoming, SimulatedIncoming, StoredMedia } from './sandbox-incoming';
 import type { CreateSessionOptions, EventSink, InstanceStatus, MediaDownload, PresenceTarget, ReadTarget, SessionSnapshot, WhatsAppSession } from './types';
 import type { SendContent, SendResult } from '../channels/content';
@@ -90,15 +90,13 @@ export class SandboxSession implements WhatsAppSession {
     return code;
   }
 
-  async send(to: string, content: SendContent, messageId: string): Promise<SendResult> {
-    const recipient = parseRecipient(to);
-    if (!recipient) throw new AppError('invalid_recipient', `not a phone number or group id: ${to}`);
+  async send(recipient: WaAddress, content: SendContent, messageId: string): Promise<SendResult> {
     this.requireConnected();
     await this.sleep(this.ctx.config.SANDBOX_LATENCY_MS);
     this.requireConnected(); // the connection may have dropped while "sending"
     if (Math.random() < this.ctx.config.SANDBOX_FAILURE_RATE) throw new AppError('transient', 'sandbox: simulated send failure');
     const at = Date.now();
-    const canonical = recipient.kind === 'user' ? recipient.phone : recipient.jid;
+    const canonical = canonicalAddress(recipient);
     const text = content.type === 'text' ? content.text : 'caption' in content ? content.caption : undefined;
     await this.ctx.logSend({ instanceId: this.instanceId, to: canonical, messageId, contentType: content.type, time: new Date(at).toISOString(), at, ...(text === undefined ? {} : { text }) });
     this.scheduleReceipts(messageId, recipient.jid);
@@ -109,8 +107,7 @@ export class SandboxSession implements WhatsAppSession {
     this.requireConnected();
   }
 
-  async sendPresence(target: PresenceTarget): Promise<void> {
-    if (!parseRecipient(target.to)) throw new AppError('invalid_recipient', `not a phone number or group id: ${target.to}`);
+  async sendPresence(_target: PresenceTarget): Promise<void> {
     this.requireConnected();
   }
 

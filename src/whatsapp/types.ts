@@ -3,8 +3,10 @@
  * drives it (the real Baileys adapter or the sandbox). Nothing outside src/whatsapp/baileys-*
  * knows Baileys exists.
  */
-import type { EventInput } from '../events/envelope';
+import type { AnyEventInput } from '../events/envelope';
 import type { SendContent, SendResult } from '../channels/content';
+import type { WaAddress } from './address';
+import type { Channel } from '../channels/channel';
 
 
 export type InstanceStatus =
@@ -19,14 +21,16 @@ export type InstanceStatus =
   | 'failed'; // reconnect loop guard tripped or a fatal close code: stopped, credentials kept
 
 export interface PresenceTarget {
-  to: string;
+  /** ignored for 'available' / 'unavailable' (they are not about one chat) */
+  to: WaAddress;
   state: 'composing' | 'recording' | 'paused' | 'available' | 'unavailable';
 }
 
 export interface ReadTarget {
-  chatId: string;
+  chat: WaAddress;
   messageId: string;
-  participant?: string;
+  /** in groups: who wrote the message */
+  participant?: WaAddress;
 }
 
 export interface MediaDownload {
@@ -56,7 +60,7 @@ export interface CreateSessionOptions {
 }
 
 /** Where a session reports everything (enqueued on the webhook queue by the manager). */
-export type EventSink = (event: EventInput) => void;
+export type EventSink = (event: AnyEventInput) => void;
 
 export interface WhatsAppSession {
   readonly instanceId: string;
@@ -64,7 +68,7 @@ export interface WhatsAppSession {
   snapshot(): SessionSnapshot;
   requestPairingCode(phone: string): Promise<string>;
   /** Sends with messageId as the WhatsApp message id. Throws AppError with a classified code. */
-  send(to: string, content: SendContent, messageId: string): Promise<SendResult>;
+  send(to: WaAddress, content: SendContent, messageId: string): Promise<SendResult>;
   markRead(targets: ReadTarget[]): Promise<void>;
   sendPresence(target: PresenceTarget): Promise<void>;
   downloadMedia(messageId: string): Promise<MediaDownload>;
@@ -94,6 +98,8 @@ export interface InstanceSettings {
 /** One entry of the instance registry (Redis HASH keys.instances, field = instanceId, value = JSON). */
 export interface InstanceRecord {
   instanceId: string;
+  /** absent on records made before channels existed: DEFAULT_CHANNEL (whatsapp) */
+  channel?: Channel;
   status: InstanceStatus;
   createdAt: number;
   updatedAt: number;

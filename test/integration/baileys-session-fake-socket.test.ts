@@ -7,6 +7,7 @@ import { AppError } from '../../src/shared/errors';
 import { BaileysDriver, createBaileysDriver } from '../../src/whatsapp/baileys/baileys-driver';
 import { Baileys, loadBaileys } from '../../src/whatsapp/baileys/loader';
 import type { WhatsAppSession } from '../../src/whatsapp/types';
+import { requireWaAddress as addr } from '../../src/whatsapp/address';
 import { cleanupPrefix, freePort, REDIS_URL, sleep, testConfig, uniquePrefix, waitFor } from '../helpers/env';
 import { fakeSocketFactory, FakeBoom } from '../helpers/fake-wa-socket';
 
@@ -240,35 +241,36 @@ describe('BaileysSession driven by a fake socket', () => {
   test('send: the caller id is the WhatsApp id; content mapping; errors classified', async () => {
     const t = await linkedSession('sender');
     const fake = t.fakes.last();
-    const r = await t.session.send('+55 11 91111-2222', { type: 'text', text: 'Olá https://exemplo.com', mentions: ['5511933334444'] }, '3EB0TEXT000000000001');
+    const r = await t.session.send(addr('+55 11 91111-2222'), { type: 'text', text: 'Olá https://exemplo.com', mentions: ['5511933334444'] }, '3EB0TEXT000000000001');
     expect(r).toMatchObject({ waMessageId: '3EB0TEXT000000000001', jid: '5511911112222@s.whatsapp.net' });
     expect(fake.sent[0]).toMatchObject({ jid: '5511911112222@s.whatsapp.net', content: { text: 'Olá https://exemplo.com', linkPreview: null, mentions: ['5511933334444@s.whatsapp.net'] }, options: { messageId: '3EB0TEXT000000000001' } });
-    await t.session.send('5511911112222', { type: 'text', text: 'com preview', linkPreview: true, quotedId: '3EB0TEXT000000000001' }, '3EB0TEXT000000000002');
+    await t.session.send(addr('5511911112222'), { type: 'text', text: 'com preview', linkPreview: true, quotedId: '3EB0TEXT000000000001' }, '3EB0TEXT000000000002');
     expect(fake.sent[1].content).not.toHaveProperty('linkPreview');
     expect((fake.sent[1].options.quoted as { key: { id: string } }).key.id).toBe('3EB0TEXT000000000001');
-    await t.session.send('5511911112222', { type: 'contact', displayName: 'Suporte', phone: '+55 11 4000-0000' }, '3EB0CONTACT000000001');
+    await t.session.send(addr('5511911112222'), { type: 'contact', displayName: 'Suporte', phone: '+55 11 4000-0000' }, '3EB0CONTACT000000001');
     expect((fake.sent[2].content.contacts as { contacts: Array<{ vcard: string }> }).contacts[0].vcard).toContain('TEL;type=CELL;type=VOICE;waid=551140000000:+551140000000');
-    await t.session.send('120363000000000001@g.us', { type: 'reaction', emoji: '👍', targetId: 'IN3', targetParticipant: '5511933334444' }, '3EB0REACT00000000001');
+    await t.session.send(addr('120363000000000001@g.us'), { type: 'reaction', emoji: '👍', targetId: 'IN3', targetParticipant: '5511933334444' }, '3EB0REACT00000000001');
     expect(fake.sent[3].content).toEqual({ react: { text: '👍', key: { remoteJid: '120363000000000001@g.us', id: 'IN3', fromMe: false, participant: '5511933334444@s.whatsapp.net' } } });
-    await t.session.send('5511911112222', { type: 'location', latitude: -23.5, longitude: -46.6, name: 'Loja' }, '3EB0LOC0000000000001');
+    await t.session.send(addr('5511911112222'), { type: 'location', latitude: -23.5, longitude: -46.6, name: 'Loja' }, '3EB0LOC0000000000001');
     expect(fake.sent[4].content).toEqual({ location: { degreesLatitude: -23.5, degreesLongitude: -46.6, name: 'Loja', address: undefined } });
 
     const code = async (p: Promise<unknown>) => ((await p.catch((e: unknown) => e)) as AppError).code;
-    expect(await code(t.session.send('5511911112222', { type: 'document', url: 'file:///etc/passwd' }, '3EB0DOC0000000000001'))).toBe('bad_request');
-    expect(await code(t.session.send('5511911112222', { type: 'image', url: '/etc/passwd' }, '3EB0DOC0000000000002'))).toBe('bad_request');
-    expect(await code(t.session.send('abc', { type: 'text', text: 'x' }, '3EB0BAD0000000000001'))).toBe('invalid_recipient');
+    expect(await code(t.session.send(addr('5511911112222'), { type: 'document', url: 'file:///etc/passwd' }, '3EB0DOC0000000000001'))).toBe('bad_request');
+    expect(await code(t.session.send(addr('5511911112222'), { type: 'image', url: '/etc/passwd' }, '3EB0DOC0000000000002'))).toBe('bad_request');
+    // sessions take parsed addresses: a bad recipient is refused at the edge, before any session
+    expect(() => addr('abc')).toThrow(expect.objectContaining({ code: 'invalid_recipient' }));
     fake.failSendsWith(new FakeBoom('rate-overlimit', 500, 429));
-    const limited = (await t.session.send('5511911112222', { type: 'text', text: 'x' }, '3EB0RATE000000000001').catch((e: unknown) => e)) as AppError & { retryAfterMs?: number };
+    const limited = (await t.session.send(addr('5511911112222'), { type: 'text', text: 'x' }, '3EB0RATE000000000001').catch((e: unknown) => e)) as AppError & { retryAfterMs?: number };
     expect(limited).toMatchObject({ code: 'rate_limited', retryable: true });
     expect(limited.retryAfterMs).toBeGreaterThan(0);
     fake.failSendsWith(new FakeBoom('Timed Out', 408));
-    expect(await code(t.session.send('5511911112222', { type: 'text', text: 'x' }, '3EB0TIME000000000001'))).toBe('transient');
+    expect(await code(t.session.send(addr('5511911112222'), { type: 'text', text: 'x' }, '3EB0TIME000000000001'))).toBe('transient');
     fake.failSendsWith(undefined);
     expect(fake.sent).toHaveLength(5); // none of the refused ones reached the socket
 
     await t.fakes.last().close(428);
     await waitFor(() => t.session.snapshot().status === 'reconnecting');
-    expect(await code(t.session.send('5511911112222', { type: 'text', text: 'x' }, '3EB0DOWN000000000001'))).toBe('instance_not_connected');
+    expect(await code(t.session.send(addr('5511911112222'), { type: 'text', text: 'x' }, '3EB0DOWN000000000001'))).toBe('instance_not_connected');
   });
 
   test('media: fetched over http with the caller id; incoming media downloadable by message id', async () => {
@@ -284,12 +286,12 @@ describe('BaileysSession driven by a fake socket', () => {
     await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
     try {
       const t = await linkedSession('media');
-      await t.session.send('5511911112222', { type: 'document', url: `http://127.0.0.1:${port}/doc.pdf`, caption: 'contrato' }, '3EB0MEDIA00000000001');
+      await t.session.send(addr('5511911112222'), { type: 'document', url: `http://127.0.0.1:${port}/doc.pdf`, caption: 'contrato' }, '3EB0MEDIA00000000001');
       const sent = t.fakes.last().sent[0];
       expect(sent.media?.equals(payload)).toBe(true);
       expect(sent.content).toMatchObject({ mimetype: 'application/pdf', fileName: 'doc.pdf', caption: 'contrato' });
       expect(sent.options.messageId).toBe('3EB0MEDIA00000000001');
-      const missing = await t.session.send('5511911112222', { type: 'image', url: `http://127.0.0.1:${port}/nope.jpg` }, '3EB0MEDIA00000000002').catch((e: AppError) => e);
+      const missing = await t.session.send(addr('5511911112222'), { type: 'image', url: `http://127.0.0.1:${port}/nope.jpg` }, '3EB0MEDIA00000000002').catch((e: AppError) => e);
       expect(missing).toMatchObject({ code: 'bad_request' });
 
       t.fakes.last().emit('messages.upsert', {
@@ -310,12 +312,12 @@ describe('BaileysSession driven by a fake socket', () => {
 
   test('markRead, presence, logout (sock.logout, then auth deleted)', async () => {
     const t = await linkedSession('actions');
-    await t.session.markRead([{ chatId: '5511911112222', messageId: 'IN1' }, { chatId: '120363000000000001@g.us', messageId: 'IN3', participant: '5511933334444' }]);
+    await t.session.markRead([{ chat: addr('5511911112222'), messageId: 'IN1' }, { chat: addr('120363000000000001@g.us'), messageId: 'IN3', participant: addr('5511933334444') }]);
     expect(t.fakes.last().reads).toEqual([
       { remoteJid: '5511911112222@s.whatsapp.net', id: 'IN1', fromMe: false },
       { remoteJid: '120363000000000001@g.us', id: 'IN3', fromMe: false, participant: '5511933334444@s.whatsapp.net' },
     ]);
-    await t.session.sendPresence({ to: '5511911112222', state: 'composing' });
+    await t.session.sendPresence({ to: addr('5511911112222'), state: 'composing' });
     expect(t.fakes.last().presences).toEqual([{ type: 'composing', jid: '5511911112222@s.whatsapp.net' }]);
     const fake = t.fakes.last();
     await t.session.logout();
@@ -335,7 +337,7 @@ describe('BaileysSession driven by a fake socket', () => {
     await waitFor(() => t.of('message.received').length === 3, { what: 'all three recorded' });
     expect(t.of('message.received').map((d) => d.messageId)).toEqual(['T1', 'T2', 'T3']);
     expect(t.session.snapshot().status).toBe('connected');
-    await t.session.send('5511911112222', { type: 'text', text: 'still fine' }, '3EB0STILL00000000001');
+    await t.session.send(addr('5511911112222'), { type: 'text', text: 'still fine' }, '3EB0STILL00000000001');
   });
 
   test('never two sockets: concurrent connects, end() closes without reconnecting, a second session takes over', async () => {

@@ -1,3 +1,4 @@
+import { requireWaAddress } from '../../src/whatsapp/address';
 import type { TestEvent } from '../helpers/env';
 import IORedis from 'ioredis';
 import { cleanupPrefix, REDIS_URL, sleep, testConfig, uniquePrefix, waitFor } from '../helpers/env';
@@ -45,7 +46,7 @@ describe('a sandbox session that crashes', () => {
     await session.connect();
     expect(session.snapshot().status).toBe('connected');
     const messageId = newMessageId();
-    await expect(session.send('5511999990001', { type: 'text', text: 'x' }, messageId)).resolves.toMatchObject({ waMessageId: messageId });
+    await expect(session.send(requireWaAddress('5511999990001'), { type: 'text', text: 'x' }, messageId)).resolves.toMatchObject({ waMessageId: messageId });
     await waitFor(() => seen.filter((e) => e.type === 'message.status').length === 3, { what: 'receipts despite throwing handler' });
     expect(session.snapshot().status).toBe('connected');
     await session.end();

@@ -10,7 +10,8 @@ import type { Readable } from 'node:stream';
 import type { WAMessage } from '@whiskeysockets/baileys' with { 'resolution-mode': 'import' };
 import { AppError } from '../../shared/errors';
 import { MESSAGE_ID_RE } from '../ids';
-import { normalizePhone, parseRecipient } from '../phone';
+import { normalizePhone } from '../phone';
+import type { WaAddress } from '../address';
 import type { CreateSessionOptions, EventSink, MediaDownload, PresenceTarget, ReadTarget, SessionSnapshot, WhatsAppSession } from '../types';
 import type { SendContent, SendResult } from '../../channels/content';
 import { Connection } from './connection';
@@ -105,8 +106,8 @@ export class BaileysSession implements WhatsAppSession {
     return waiting;
   }
 
-  async send(to: string, content: SendContent, messageId: string): Promise<SendResult> {
-    const jid = this.chatJid(to);
+  async send(to: WaAddress, content: SendContent, messageId: string): Promise<SendResult> {
+    const jid = to.jid;
     if (!MESSAGE_ID_RE.test(messageId)) throw new AppError('bad_request', 'messageId must be 8 to 64 letters or digits');
     const { sock, conn, recent } = this.connected();
     let out: Outbound | undefined;
@@ -128,7 +129,7 @@ export class BaileysSession implements WhatsAppSession {
 
   async markRead(targets: ReadTarget[]): Promise<void> {
     if (!targets.length) return;
-    const keys = targets.map((t) => ({ remoteJid: this.chatJid(t.chatId), id: t.messageId, fromMe: false, ...(t.participant ? { participant: userJid(t.participant) } : {}) }));
+    const keys = targets.map((t) => ({ remoteJid: t.chat.jid, id: t.messageId, fromMe: false, ...(t.participant ? { participant: t.participant.jid } : {}) }));
     const { sock } = this.connected();
     await sock.readMessages(keys).catch((err: unknown) => {
       throw classifySendError(err, this.instanceId);
@@ -137,7 +138,7 @@ export class BaileysSession implements WhatsAppSession {
 
   async sendPresence(target: PresenceTarget): Promise<void> {
     const global = target.state === 'available' || target.state === 'unavailable';
-    const jid = global ? undefined : this.chatJid(target.to);
+    const jid = global ? undefined : target.to.jid;
     const { sock } = this.connected();
     await sock.sendPresenceUpdate(target.state, jid).catch((err: unknown) => {
       throw classifySendError(err, this.instanceId);
@@ -196,15 +197,6 @@ export class BaileysSession implements WhatsAppSession {
       throw new AppError('instance_not_connected', `instance ${this.instanceId} is ${this.state.status}`, { status: this.state.status });
     }
     return { sock, conn: b.conn, recent: b.recent };
-  }
-
-  /** A chat: phone (any notation), user/group JID, or a LID JID as received in events. */
-  private chatJid(input: string): string {
-    const value = input.trim();
-    if (/^\d{5,25}@lid$/.test(value)) return value;
-    const r = parseRecipient(value);
-    if (!r) throw new AppError('invalid_recipient', `not a phone number or group id: ${input}`);
-    return r.jid;
   }
 }
 

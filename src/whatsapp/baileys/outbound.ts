@@ -7,7 +7,8 @@
  */
 import type { AnyMessageContent, MiscMessageGenerationOptions, WAMessage } from '@whiskeysockets/baileys' with { 'resolution-mode': 'import' };
 import { AppError } from '../../shared/errors';
-import { normalizePhone, parseRecipient } from '../phone';
+import { normalizePhone } from '../phone';
+import { requireUserAddress } from '../address';
 import type { SendContent } from '../../channels/content';
 import { fetchMedia, MediaFetchOptions } from './media-fetch';
 
@@ -25,10 +26,7 @@ export interface Outbound {
 
 /** A user JID for a mention or a reaction's participant: phone, PN JID or LID JID. */
 export function userJid(input: string): string {
-  if (/^\d{5,25}@lid$/.test(input)) return input;
-  const r = parseRecipient(input);
-  if (!r || r.kind !== 'user') throw new AppError('invalid_recipient', `not a phone number or user JID: ${input}`);
-  return r.jid;
+  return requireUserAddress(input, 'mention').jid;
 }
 
 export async function buildOutbound(c: SendContent, ctx: OutboundContext): Promise<Outbound> {

@@ -1,0 +1,15 @@
+/**
+ * The channels an instance can speak through. Each channel has its own driver and error classes
+ * and shares everything else (queues, workers, pacing, retries, campaigns, webhooks). Only
+ * WhatsApp exists today; a new channel adds its name here and a ChannelSender (sender.ts).
+ */
+export const CHANNELS = ['whatsapp'] as const;
+
+export type Channel = (typeof CHANNELS)[number];
+
+/** Instances registered before channels existed are WhatsApp instances. */
+export const DEFAULT_CHANNEL: Channel = 'whatsapp';
+
+export function isChannel(value: unknown): value is Channel {
+  return typeof value === 'string' && (CHANNELS as readonly string[]).includes(value);
+}
