@@ -4,7 +4,7 @@ import type { Config } from '../shared/config';
 import type { Logger } from '../shared/logger';
 import { AppError } from '../shared/errors';
 import type { AppQueue } from '../queues/factory';
-import { parseInput } from '../http/validate';
+import { parseInput } from '../shared/parse-input';
 import { parseContacts, InvalidContact } from './contacts';
 import { addBroadcastSchema, parseScheduledFor } from './schema';
 import { hasPlaceholders } from './template';

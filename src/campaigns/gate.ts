@@ -1,7 +1,7 @@
 import { AppError } from '../shared/errors';
 import type { InstanceStatus } from '../whatsapp/types';
 import { instanceVerdict, stopError } from './classify';
-import { nextLocalMidnight, QuietHours, quietUntil } from './holds';
+import type { SendBudget } from '../budget/send-budget';
 import type { CampaignStore } from './store';
 import type { HoldReason } from './types';
 
@@ -9,8 +9,8 @@ export interface GateDeps {
   store: CampaignStore;
   circuit: { state(instanceId: string): Promise<{ open: boolean; retryAfterMs: number }> };
   instanceStatus: (instanceId: string) => Promise<InstanceStatus | undefined>;
-  daily: { cap(instanceId: string): Promise<number>; count(instanceId: string): Promise<number> };
-  quietHours?: QuietHours;
+  /** quiet hours and the daily cap: the instance's budget, shared with single messages */
+  budget: Pick<SendBudget, 'check'>;
   /** how often a paused campaign looks at its status (resume latency) */
   pollMs: number;
   /** how often a held campaign looks again (circuit, quiet hours, cap, reconnect) */
@@ -60,11 +60,9 @@ export class SendGate {
   }
 
   private async hold(): Promise<{ reason: HoldReason; until?: number } | { stop: AppError } | undefined> {
-    const now = new Date();
-    const quiet = quietUntil(this.deps.quietHours, now);
-    if (quiet) return { reason: 'quiet_hours', until: quiet };
-    const cap = await this.deps.daily.cap(this.instanceId);
-    if (cap > 0 && (await this.deps.daily.count(this.instanceId)) >= cap) return { reason: 'daily_cap', until: nextLocalMidnight(now) };
+    // the budget counts single messages too, so an agent's replies leave less room for the campaign
+    const budget = await this.deps.budget.check(this.instanceId, 'campaign');
+    if (budget) return { reason: budget.hold, until: budget.until };
     const circuit = await this.deps.circuit.state(this.instanceId);
     if (circuit.open) return { reason: 'circuit_open', until: Date.now() + circuit.retryAfterMs };
     if (this.waitingForConnection) {

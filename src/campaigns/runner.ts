@@ -19,7 +19,7 @@ export interface RunnerDeps extends Omit<GateDeps, 'store'> {
   logger: Logger;
   send: CampaignSender;
   publish: CampaignPublish;
-  /** the daily counter key a sent recipient increments (the pacer's per-instance day count) */
+  /** the daily counter key a sent recipient increments (SendBudget.dailyKey, shared with single messages) */
   dailyKey: (instanceId: string) => string;
   recipientAttempts: number;
   progressEvery: number;

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../shared/keys';
+import { DAILY_TTL_SECONDS } from '../budget/daily-cap';
 import type { ContactEntry } from './contacts';
 import { withScripts, CampaignScripts } from './scripts';
 import type { CampaignCounters, CampaignRecord, CampaignStatus, FailedRecipient, HoldReason, RecipientState } from './types';
@@ -114,7 +115,7 @@ export class CampaignStore {
     const k = this.keys;
     const n = await this.redis.campaignFinalize(
       k.campaignState(campaignId), k.campaignCounters(campaignId), k.campaign(campaignId), k.campaignRecent(campaignId), k.campaignFailed(campaignId), outcome.dailyKey,
-      slot.to, outcome.sent ? 'sent' : 'failed', slot.index + 1, now, failure, 2 * 86400,
+      slot.to, outcome.sent ? 'sent' : 'failed', slot.index + 1, now, failure, DAILY_TTL_SECONDS,
     );
     return n === 1;
   }

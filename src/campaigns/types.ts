@@ -1,3 +1,4 @@
+import type { BudgetHoldReason } from '../budget/send-budget';
 import type { CampaignMediaType } from './schema';
 
 /**
@@ -12,7 +13,8 @@ export const FINISHED_STATUSES: ReadonlySet<CampaignStatus> = new Set(['complete
 
 export type RecipientState = 'pending' | 'sending' | 'sent' | 'failed';
 
-export type HoldReason = 'circuit_open' | 'quiet_hours' | 'daily_cap' | 'instance_not_connected';
+/** the budget's rules (quiet hours, daily cap, ...) plus the campaign's own waits */
+export type HoldReason = BudgetHoldReason | 'circuit_open' | 'instance_not_connected';
 
 export interface CampaignRecord {
   campaignId: string;

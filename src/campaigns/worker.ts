@@ -1,15 +1,14 @@
 import type { Config } from '../shared/config';
 import type { Logger } from '../shared/logger';
 import { redisKeys } from '../shared/keys';
-import type { WorkerContext } from '../shared/worker-process';
-import type { JobHandler } from '../queues/factory';
+import type { Redis } from 'ioredis';
+import type { JobHandler, Queues } from '../queues/factory';
+import type { ProcessMetrics } from '../metrics/registry';
 import { EventPublisher } from '../queues/publisher';
-import { InstanceRegistry } from '../whatsapp/instance-registry';
+import { InstanceRegistry } from '../whatsapp/instances/registry';
 import { InstanceCache } from '../messages/instance-cache';
 import { createSendPipeline } from '../messages/send-pipeline';
 import { sendCounter } from '../metrics/counting';
-import { localDay } from '../pacing/pacer';
-import { parseQuietHours } from './holds';
 import { CampaignStore, retentionSeconds } from './store';
 import { runCampaign, RunnerDeps, stopCampaign } from './runner';
 import { isAppError } from '../shared/errors';
@@ -19,7 +18,17 @@ import { isAppError } from '../shared/errors';
  * through the shared send pipeline (circuit breaker -> per-instance pacer with priority
  * 'campaign' and minGapMs = rateLimitMs -> internal send). close() frees sockets and timers.
  */
-export function createCampaignHandler(ctx: WorkerContext, config: Config, logger: Logger): { handler: JobHandler<'broadcast'>; close(): void } {
+/**
+ * What the handler takes from its worker process (apps/_runtime's WorkerContext fits it): a lower
+ * layer names only what it uses instead of importing the runtime's type from apps/.
+ */
+export interface CampaignWorkerContext {
+  redis: Redis;
+  queueSet: { queues: Pick<Queues, 'webhook'> };
+  metrics: ProcessMetrics;
+}
+
+export function createCampaignHandler(ctx: CampaignWorkerContext, config: Config, logger: Logger): { handler: JobHandler<'broadcast'>; close(): void } {
   const keys = redisKeys(config.QUEUE_PREFIX);
   const events = new EventPublisher(ctx.queueSet.queues.webhook, logger);
   const registry = new InstanceRegistry(ctx.redis, keys);
@@ -30,12 +39,12 @@ export function createCampaignHandler(ctx: WorkerContext, config: Config, logger
     redis: ctx.redis,
     publish: (event) => events.publish(event),
     settings: (id) => instances.settings(id),
+    channelOf: (id) => instances.channel(id),
     maxSockets: config.BROADCAST_CONCURRENCY * 2,
     onOutcome: sendCounter(ctx.metrics),
   });
   const { pipeline } = built;
-  const quietHours = parseQuietHours(config.BROADCAST_QUIET_HOURS);
-  if (config.BROADCAST_QUIET_HOURS && !quietHours) logger.warn('BROADCAST_QUIET_HOURS ignored: hours must be 0-23 and differ', { value: config.BROADCAST_QUIET_HOURS });
+  if (config.BROADCAST_QUIET_HOURS && !pipeline.budget.quietHours) logger.warn('BROADCAST_QUIET_HOURS ignored: hours must be 0-23 and differ', { value: config.BROADCAST_QUIET_HOURS });
   const store = new CampaignStore(ctx.redis, keys, retentionSeconds(config.MESSAGE_RETENTION_DAYS));
   const deps: RunnerDeps = {
     store,
@@ -50,9 +59,8 @@ export function createCampaignHandler(ctx: WorkerContext, config: Config, logger
     circuit: pipeline.breaker,
     // fresh, not cached: the runner asks only after a send found the instance not connected
     instanceStatus: async (id) => (await registry.get(id))?.status,
-    daily: { cap: (id) => pipeline.pacer.dailyCap(id), count: (id) => pipeline.pacer.dailyCount(id) },
-    dailyKey: (id) => keys.dailyCount(id, localDay(new Date())),
-    quietHours,
+    budget: pipeline.budget,
+    dailyKey: (id) => pipeline.budget.dailyKey(id),
     pollMs: 200,
     holdPollMs: 1000,
     recipientAttempts: config.BROADCAST_RECIPIENT_ATTEMPTS,

@@ -4,11 +4,15 @@ import { internalApiUrl } from '../shared/config';
 import type { Logger } from '../shared/logger';
 import { redisKeys } from '../shared/keys';
 import { AppError, isAppError } from '../shared/errors';
-import type { EventInput } from '../events/envelope';
-import { InternalClient, InternalSendResult } from '../whatsapp/internal-client';
+import type { AnyEventInput } from '../events/envelope';
+import { InternalClient } from '../whatsapp/internal-client';
+import { ChannelSender, ChannelSenders, ChannelSendResult } from '../channels/sender';
+import { Channel, DEFAULT_CHANNEL } from '../channels/channel';
 import type { InstanceSettings } from '../whatsapp/types';
 import type { SendContent } from '../channels/content';
 import { Pacer, PacePriority } from '../pacing/pacer';
+import { SendBudget } from '../budget/send-budget';
+import { parseQuietHours } from '../budget/quiet-hours';
 import { CircuitBreaker, countsAsInstanceFailure } from '../pacing/circuit-breaker';
 import { StatusStore } from './status-store';
 import { typingDelayMs, TypingOptions } from './typing';
@@ -34,14 +38,19 @@ export interface SendRequest {
   fields?: Record<string, string | number | undefined>;
 }
 
-export interface SendOutcome extends InternalSendResult {
+export interface SendOutcome extends ChannelSendResult {
   /** ms spent waiting for the pacing slot */
   waitedMs: number;
 }
 
 export interface SendPipelineParts {
-  client: InternalClient;
+  /** one sender per channel; the instance's channel picks it */
+  senders: ChannelSenders;
+  /** the channel of an instance (registry, cached) */
+  channelOf: (instanceId: string) => Promise<Channel>;
   pacer: Pacer;
+  /** daily cap and its counter (single messages are counted here; campaigns in their finalize script) */
+  budget: SendBudget;
   breaker: CircuitBreaker;
   statuses: StatusStore;
   typing: TypingOptions;
@@ -55,16 +64,20 @@ export type SendAttemptOutcome = 'sent' | 'duplicate' | 'error';
 /**
  * The one send path of message-worker and broadcast-worker:
  * circuit check -> pacing slot -> optional typing -> internal send -> outcome recorded
- * (circuit breaker, status store). Returns the WhatsApp result or throws a classified AppError:
- * circuit_open / rate_limited+paced carry retryAfterMs and are waits, not failures; retryable
- * errors may be tried again with the same messageId; the rest are final. Finality (message.failed)
- * is the caller's decision: only it knows how many attempts are left.
+ * (circuit breaker, status store, a single message's daily count). Returns the WhatsApp result or
+ * throws a classified AppError: circuit_open / rate_limited+paced carry retryAfterMs and are waits,
+ * not failures; retryable errors may be tried again with the same messageId; the rest are final.
+ * Finality (message.failed) is the caller's decision: only it knows how many attempts are left.
  */
 export class SendPipeline {
   constructor(private readonly parts: SendPipelineParts) {}
 
   get pacer(): Pacer {
     return this.parts.pacer;
+  }
+
+  get budget(): SendBudget {
+    return this.parts.budget;
   }
 
   get breaker(): CircuitBreaker {
@@ -76,7 +89,8 @@ export class SendPipeline {
   }
 
   async send(req: SendRequest): Promise<SendOutcome> {
-    const { breaker, pacer, client, statuses } = this.parts;
+    const { breaker, pacer, statuses } = this.parts;
+    const sender = this.parts.senders.for(await this.parts.channelOf(req.instanceId));
     const track = req.track !== false;
     const [circuit] = await Promise.all([
       breaker.assertClosed(req.instanceId),
@@ -92,10 +106,10 @@ export class SendPipeline {
         : undefined,
     ]);
     const lease = await pacer.acquire(req.instanceId, { priority: req.priority, minGapMs: req.minGapMs, maxWaitMs: req.maxWaitMs });
-    let result: InternalSendResult;
+    let result: ChannelSendResult;
     try {
-      await this.type(req);
-      result = await client.send({ instanceId: req.instanceId, to: req.to, content: req.content, messageId: req.messageId });
+      await this.type(req, sender);
+      result = await sender.send({ instanceId: req.instanceId, to: req.to, content: req.content, messageId: req.messageId });
     } catch (err) {
       const e = isAppError(err) ? err : new AppError('transient', (err as Error).message);
       this.parts.onOutcome?.(req.instanceId, 'error');
@@ -109,18 +123,29 @@ export class SendPipeline {
     }
     this.parts.onOutcome?.(req.instanceId, result.duplicate ? 'duplicate' : 'sent');
     await Promise.all([
+      this.countSingle(req, result),
       breaker.recordSuccess(req.instanceId, circuit.failures),
       track ? statuses.apply(req.messageId, 'sent', { waMessageId: result.waMessageId, jid: result.jid, attempts: req.attempt }) : undefined,
     ]);
     return { ...result, waitedMs: lease.waitedMs };
   }
 
+  /**
+   * A single message that reached WhatsApp counts against the daily cap campaigns use (one number,
+   * one budget), but is never held by it (SendBudget.check). A duplicate was counted by the attempt
+   * that sent it; campaigns count in their finalize script. A failed count never causes a retry.
+   */
+  private async countSingle(req: SendRequest, result: ChannelSendResult): Promise<void> {
+    if (req.priority !== 'single' || result.duplicate === true) return;
+    await this.parts.budget.countSend(req.instanceId).catch((x: Error) => this.warn('daily count failed', req, x));
+  }
+
   /** Typing simulation: "composing" for a time that grows with the text, then the send. */
-  private async type(req: SendRequest): Promise<void> {
+  private async type(req: SendRequest, sender: ChannelSender): Promise<void> {
     const ms = await typingDelayMs(req.content, this.parts.typing, req.instanceId);
     if (ms <= 0) return;
     try {
-      await this.parts.client.presence(req.instanceId, req.to, 'composing');
+      await sender.presence(req.instanceId, req.to, 'composing');
     } catch (err) {
       // best effort: a failed presence never blocks the message
       this.parts.logger.debug('presence failed', { instanceId: req.instanceId, error: (err as Error).message });
@@ -140,9 +165,11 @@ export interface SendPipelineDeps {
   /** fail-fast command connection of the process */
   redis: Redis;
   /** where 'instance.circuit' events go (EventPublisher.publish) */
-  publish: (event: EventInput) => unknown;
+  publish: (event: AnyEventInput) => unknown;
   /** per-instance settings (InstanceCache.settings) */
   settings: (instanceId: string) => Promise<InstanceSettings | undefined>;
+  /** the instance's channel (InstanceCache.channel); default: every instance is WhatsApp */
+  channelOf?: (instanceId: string) => Promise<Channel>;
   /** keep-alive sockets to whatsapp-server (the worker's concurrency is enough) */
   maxSockets?: number;
   /** metrics hook (see SendPipelineParts.onOutcome) */
@@ -160,17 +187,19 @@ export function createSendPipeline(deps: SendPipelineDeps): { pipeline: SendPipe
     minGapMs: config.PACING_MIN_GAP_MS,
     jitterMs: config.PACING_JITTER_MS,
     leaseMs: config.INTERNAL_SEND_TIMEOUT_MS + config.TYPING_MAX_MS + 5000,
-    dailyCap: config.BROADCAST_DAILY_CAP,
     settings: deps.settings,
   });
+  const budget = new SendBudget(redis, keys, { dailyCap: config.BROADCAST_DAILY_CAP, quietHours: parseQuietHours(config.BROADCAST_QUIET_HOURS), settings: deps.settings });
   const breaker = new CircuitBreaker(redis, keys, { threshold: config.CIRCUIT_FAILURE_THRESHOLD, pauseMs: config.CIRCUIT_PAUSE_MS, publish: deps.publish, logger });
   const statuses = new StatusStore(redis, keys, config.MESSAGE_RETENTION_DAYS);
-  const pipeline = new SendPipeline({ client, pacer, breaker, statuses, typing, logger, onOutcome: deps.onOutcome });
+  const senders = new ChannelSenders([client]);
+  const channelOf = deps.channelOf ?? (async () => DEFAULT_CHANNEL);
+  const pipeline = new SendPipeline({ senders, channelOf, pacer, budget, breaker, statuses, typing, logger, onOutcome: deps.onOutcome });
   return {
     pipeline,
     close() {
       breaker.close();
-      client.close();
+      senders.close();
     },
   };
 }

@@ -14,8 +14,6 @@ export interface PacerOptions {
   jitterMs: number;
   /** longest a send may hold an instance's lease (send timeout + typing + margin) */
   leaseMs: number;
-  /** BROADCAST_DAILY_CAP: default daily cap per instance (0 = none) */
-  dailyCap: number;
   /** per-instance settings (registry, cached); undefined = defaults */
   settings: (instanceId: string) => Promise<InstanceSettings | undefined>;
 }
@@ -39,7 +37,8 @@ const NO_LEASE: PaceLease = { waitedMs: 0, release: async () => undefined };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * One sending budget per WhatsApp number, shared by every process that sends for it (Redis):
+ * One send rhythm per WhatsApp number, shared by every process that sends for it (Redis); how many
+ * sends a number may make (daily cap, quiet hours) is src/budget/'s question, not the pacer's:
  * - a minimum gap (global, per instance, per caller: the max applies) plus random jitter between
  *   sends, reserved atomically in reservation order, so two processes never send closer than it;
  * - one send in flight per instance, and the gap counted from the end of the previous send, so the
@@ -50,7 +49,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class Pacer {
   private readonly scripts: ScriptRunner;
 
-  constructor(private readonly redis: Redis, private readonly keys: RedisKeys, private readonly options: PacerOptions) {
+  constructor(redis: Redis, private readonly keys: RedisKeys, private readonly options: PacerOptions) {
     this.scripts = new ScriptRunner(redis);
   }
 
@@ -104,29 +103,6 @@ export class Pacer {
       },
     };
   }
-
-  /** Daily cap of an instance (settings.dailyCap, else BROADCAST_DAILY_CAP); 0 = none. */
-  async dailyCap(instanceId: string): Promise<number> {
-    const s = await this.options.settings(instanceId);
-    return s?.dailyCap ?? this.options.dailyCap;
-  }
-
-  /** Adds n sends to today's counter of an instance (server's local day) and returns the total. */
-  async countDaily(instanceId: string, n = 1, now = new Date()): Promise<number> {
-    const key = this.keys.dailyCount(instanceId, localDay(now));
-    const [[, total]] = (await this.redis.multi().incrby(key, n).expire(key, 2 * 86400).exec()) as [[unknown, number]];
-    return Number(total);
-  }
-
-  /** Today's sends of an instance. */
-  async dailyCount(instanceId: string, now = new Date()): Promise<number> {
-    return Number((await this.redis.get(this.keys.dailyCount(instanceId, localDay(now)))) ?? 0);
-  }
-}
-
-export function localDay(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
 /** Not a failure: the instance's budget is booked further ahead than the caller will wait. */

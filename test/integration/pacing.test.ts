@@ -11,7 +11,7 @@ const redisA = new IORedis(REDIS_URL);
 const redisB = new IORedis(REDIS_URL);
 
 function pacer(redis: IORedis, minGapMs: number, settings: Record<string, InstanceSettings> = {}): Pacer {
-  return new Pacer(redis, redisKeys(stack.prefix), { minGapMs, jitterMs: 0, leaseMs: 5000, dailyCap: 0, settings: async (id) => settings[id] });
+  return new Pacer(redis, redisKeys(stack.prefix), { minGapMs, jitterMs: 0, leaseMs: 5000, settings: async (id) => settings[id] });
 }
 
 beforeAll(async () => {
@@ -97,14 +97,11 @@ describe('Pacer (real Redis, two connections standing in for two processes)', ()
     await (await second).release();
   });
 
-  it('turns off with a zero gap and counts sends per day', async () => {
+  // the daily count moved to src/budget/ (test/integration/send-budget.test.ts)
+  it('turns off with a zero gap', async () => {
     const p = pacer(redisA, 0);
     const leases = await Promise.all(Array.from({ length: 5 }, () => p.acquire('free-1', { priority: 'campaign' })));
     expect(leases.every((l) => l.waitedMs === 0)).toBe(true);
     expect(await redisA.exists(redisKeys(stack.prefix).pace('free-1'))).toBe(0);
-    expect(await p.countDaily('free-1')).toBe(1);
-    expect(await p.countDaily('free-1', 4)).toBe(5);
-    expect(await p.dailyCount('free-1')).toBe(5);
-    expect(await pacer(redisA, 0, { capped: { dailyCap: 7 } }).dailyCap('capped')).toBe(7);
   });
 });

@@ -1,7 +1,6 @@
 import { parseContacts, INVALID_LIST_CAP } from '../../src/campaigns/contacts';
 import { renderTemplate, hasPlaceholders } from '../../src/campaigns/template';
 import { parseScheduledFor, SCHEDULE_GRACE_MS } from '../../src/campaigns/schema';
-import { parseQuietHours, quietUntil, nextLocalMidnight } from '../../src/campaigns/holds';
 import { currentRate } from '../../src/campaigns/summary';
 import { classifySendError, instanceVerdict } from '../../src/campaigns/classify';
 import { campaignContent } from '../../src/campaigns/content';
@@ -50,20 +49,6 @@ describe('scheduledFor', () => {
     expect(parseScheduledFor('tomorrow', now).error).toBeDefined();
     expect(parseScheduledFor('2025-13-01T10:00:00Z', now).error).toMatch(/not a valid time/);
     expect(parseScheduledFor('2027-08-29T15:00:00Z', now).error).toMatch(/year/);
-  });
-});
-
-describe('quiet hours and caps', () => {
-  it('wraps midnight and ends at the end hour', () => {
-    const q = parseQuietHours('22-8');
-    const at = (h: number, m = 0) => new Date(2025, 7, 29, h, m);
-    expect(quietUntil(q, at(21, 59))).toBeUndefined();
-    expect(quietUntil(q, at(23))).toBe(new Date(2025, 7, 30, 8).getTime());
-    expect(quietUntil(q, at(3))).toBe(new Date(2025, 7, 29, 8).getTime());
-    expect(quietUntil(q, at(8))).toBeUndefined();
-    expect(quietUntil(parseQuietHours('13-14'), at(13, 30))).toBe(at(14).getTime());
-    expect(parseQuietHours('25-3')).toBeUndefined();
-    expect(nextLocalMidnight(at(15))).toBe(new Date(2025, 7, 30).getTime());
   });
 });
 

@@ -2,9 +2,9 @@ import type { Config } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
 import { redisKeys } from '../../shared/keys';
 import { createRedis, waitForRedis } from '../../shared/redis';
-import type { WorkerSpec } from '../../shared/worker-process';
+import type { WorkerSpec } from '../_runtime/worker-process';
 import { EventPublisher } from '../../queues/publisher';
-import { InstanceRegistry } from '../../whatsapp/instance-registry';
+import { InstanceRegistry } from '../../whatsapp/instances/registry';
 import { InstanceCache } from '../../messages/instance-cache';
 import { createSendPipeline } from '../../messages/send-pipeline';
 import { messageJobHandler } from '../../messages/message-handler';
@@ -31,6 +31,7 @@ export function messageWorkerSpec(config: Config, logger: Logger): WorkerSpec<'m
         redis: sendRedis,
         publish: (event) => events.publish(event),
         settings: (id) => instances.settings(id),
+        channelOf: (id) => instances.channel(id),
         maxSockets: config.MESSAGE_CONCURRENCY * 2,
         onOutcome: sendCounter(ctx.metrics),
       });

@@ -1,6 +1,6 @@
 /**
- * Times when a campaign must not send: quiet hours (BROADCAST_QUIET_HOURS, server time) and the
- * rest of a day whose cap is used up. Pure functions of the clock, so they are unit-tested.
+ * Quiet hours (BROADCAST_QUIET_HOURS, server time): hours in which campaigns must not send. Pure
+ * functions of the clock, so they are unit-tested without waiting for the night.
  */
 export interface QuietHours {
   startHour: number;
@@ -28,11 +28,4 @@ export function quietUntil(quiet: QuietHours | undefined, now: Date): number | u
   end.setHours(quiet.endHour, 0, 0, 0);
   if (end.getTime() <= now.getTime()) end.setDate(end.getDate() + 1);
   return end.getTime();
-}
-
-/** Start of the next local day (when a used-up daily cap frees again). */
-export function nextLocalMidnight(now: Date): number {
-  const d = new Date(now);
-  d.setHours(24, 0, 0, 0);
-  return d.getTime();
 }

@@ -1,0 +1,141 @@
+import IORedis from 'ioredis';
+import { BroadcastStack } from '../helpers/broadcast-stack';
+import { REDIS_URL, sleep, waitFor } from '../helpers/env';
+import { redisKeys } from '../../src/shared/keys';
+import { silentLogger } from '../../src/shared/logger';
+import type { Running } from '../../src/shared/lifecycle';
+import { startWorker } from '../../src/apps/_runtime/worker-process';
+import { messageWorkerSpec } from '../../src/apps/message-worker/wiring';
+import { createSendPipeline } from '../../src/messages/send-pipeline';
+import { SendBudget } from '../../src/budget/send-budget';
+import { DAILY_TTL_SECONDS, localDay, nextLocalMidnight } from '../../src/budget/daily-cap';
+import { newMessageId } from '../../src/whatsapp/ids';
+import type { InstanceSettings } from '../../src/whatsapp/types';
+
+/**
+ * One number, one budget: single messages (message-worker) and campaigns (broadcast-worker) count
+ * on the same daily counter; the cap holds campaigns and never single messages. Both workers run in
+ * this process beside whatsapp-server (sandbox driver, real Redis, real HTTP).
+ */
+const stack = new BroadcastStack('budget');
+const redis = new IORedis(REDIS_URL);
+let messageWorker: Running | undefined;
+
+const phone = (i: number) => `551197${String(i).padStart(7, '0')}`;
+const keys = () => redisKeys(stack.prefix);
+
+function budget(defaults: { dailyCap?: number; quietHours?: { startHour: number; endHour: number } } = {}, settings: Record<string, InstanceSettings> = {}): SendBudget {
+  return new SendBudget(redis, keys(), { dailyCap: defaults.dailyCap ?? 0, quietHours: defaults.quietHours, settings: async (id) => settings[id] });
+}
+
+async function sendSingle(instanceId: string, i: number): Promise<string> {
+  const res = await stack.call('POST', '/queue/add-message', { instanceId, phone: phone(i), message: `single ${i}` });
+  expect(res.status).toBe(202);
+  return res.body.messageId;
+}
+
+beforeAll(async () => {
+  await stack.start({ QUEUE_LOCK_DURATION_MS: 5000 });
+  // broadcast-worker started by the stack; message-worker beside it, as PM2 runs them
+  messageWorker = await startWorker(messageWorkerSpec(stack.config, silentLogger()), stack.config, silentLogger());
+  for (const id of ['budget-1', 'budget-2']) await stack.createInstance(id);
+}, 60_000);
+
+afterAll(async () => {
+  await messageWorker?.close();
+  await stack.stop();
+  redis.disconnect();
+});
+
+describe('SendBudget (real Redis)', () => {
+  it('counts on the day key campaigns have always used, kept past the day', async () => {
+    const b = budget();
+    expect(await b.countSend('count-1')).toBe(1);
+    expect(await b.countSend('count-1', 4)).toBe(5);
+    expect(await b.dailyCount('count-1')).toBe(5);
+    const key = keys().dailyCount('count-1', localDay(new Date()));
+    expect(b.dailyKey('count-1')).toBe(key);
+    expect(await redis.get(key)).toBe('5');
+    expect(await redis.ttl(key)).toBeGreaterThan(DAILY_TTL_SECONDS - 60);
+  });
+
+  it('takes the cap from settings.dailyCap, else the default; 0 = none', async () => {
+    const b = budget({ dailyCap: 10 }, { capped: { dailyCap: 2 }, free: { dailyCap: 0 } });
+    expect(await b.dailyCap('capped')).toBe(2);
+    expect(await b.dailyCap('free')).toBe(0);
+    expect(await b.dailyCap('other')).toBe(10);
+    await b.countSend('free', 50);
+    expect(await b.check('free', 'campaign')).toBeUndefined();
+  });
+
+  it('holds campaigns at the cap until midnight and in quiet hours; never single messages', async () => {
+    const now = new Date();
+    const b = budget({}, { capped: { dailyCap: 2 } });
+    await b.countSend('capped', 1, now);
+    expect(await b.check('capped', 'campaign', now)).toBeUndefined();
+    await b.countSend('capped', 1, now);
+    expect(await b.check('capped', 'campaign', now)).toEqual({ hold: 'daily_cap', until: nextLocalMidnight(now) });
+    expect(await b.check('capped', 'single', now)).toBeUndefined();
+
+    const night = new Date(2025, 7, 29, 23, 30);
+    const quiet = budget({ quietHours: { startHour: 22, endHour: 8 } });
+    expect(await quiet.check('q-1', 'campaign', night)).toEqual({ hold: 'quiet_hours', until: new Date(2025, 7, 30, 8).getTime() });
+    expect(await quiet.check('q-1', 'single', night)).toBeUndefined();
+    expect(await quiet.check('q-1', 'campaign', new Date(2025, 7, 29, 12))).toBeUndefined();
+  });
+});
+
+describe('single messages count against the daily cap', () => {
+  const N = 3;
+
+  it('counts every single message sent, and a campaign gets only what is left of the cap', async () => {
+    for (let i = 0; i < N; i++) await sendSingle('budget-1', i);
+    const b = budget();
+    await waitFor(async () => (await b.dailyCount('budget-1')) === N, { what: `${N} single messages counted` });
+    expect(await stack.sendLog('budget-1')).toHaveLength(N);
+
+    // cap N + 1: the singles used N of it, so the campaign sends one recipient and holds
+    const record = JSON.parse((await redis.hget(keys().instances, 'budget-1')) as string);
+    await redis.hset(keys().instances, 'budget-1', JSON.stringify({ ...record, settings: { dailyCap: N + 1 } }));
+    const contacts = [phone(100), phone(101), phone(102)];
+    expect((await stack.call('POST', '/queue/add-broadcast', { instanceId: 'budget-1', campaignId: 'camp-budget', contacts, message: 'campaign' })).status).toBe(202);
+    const held = await waitFor(async () => {
+      const s = (await stack.status('camp-budget')).body;
+      return s.pauseReason === 'daily_cap' ? s : undefined;
+    }, { what: 'daily cap hold' });
+    const midnight = new Date();
+    midnight.setHours(24, 0, 0, 0);
+    expect(held).toMatchObject({ status: 'paused', sent: 1, pending: 2, holdUntil: midnight.toISOString() });
+    expect(await b.dailyCount('budget-1')).toBe(N + 1);
+
+    // the cap holds the campaign, never an agent's reply: it goes out and is counted past the cap
+    await sendSingle('budget-1', 50);
+    await waitFor(async () => (await b.dailyCount('budget-1')) === N + 2, { what: 'reply past the cap counted' });
+    await sleep(300);
+    const sent = (await stack.sendLog('budget-1')).map((l) => l.to);
+    expect(sent.filter((to) => contacts.includes(to))).toHaveLength(1);
+    expect(sent).toContain(phone(50));
+    expect(sent).toHaveLength(N + 2);
+    expect((await stack.status('camp-budget')).body).toMatchObject({ sent: 1, pauseReason: 'daily_cap' });
+    expect((await stack.call('POST', '/broadcast/camp-budget/cancel')).body.status).toBe('cancelled');
+  });
+
+  it('does not count a duplicate (answered from the send ledger) nor a campaign send twice', async () => {
+    const built = createSendPipeline({ config: stack.config, logger: silentLogger(), redis, publish: () => undefined, settings: async () => undefined });
+    try {
+      const { pipeline } = built;
+      const req = { instanceId: 'budget-2', to: phone(200), content: { type: 'text' as const, text: 'once' }, messageId: newMessageId(), priority: 'single' as const };
+      expect((await pipeline.send(req)).duplicate).toBe(false);
+      expect(await pipeline.budget.dailyCount('budget-2')).toBe(1);
+      // a retry after the send reached WhatsApp: the ledger answers, nothing is sent or counted again
+      expect((await pipeline.send(req)).duplicate).toBe(true);
+      expect(await pipeline.budget.dailyCount('budget-2')).toBe(1);
+      // campaign sends are counted by the campaign's finalize script, not by the pipeline
+      await pipeline.send({ ...req, messageId: newMessageId(), to: phone(201), priority: 'campaign' });
+      expect(await pipeline.budget.dailyCount('budget-2')).toBe(1);
+      expect(await stack.sendLog('budget-2')).toHaveLength(2);
+    } finally {
+      built.close();
+    }
+  });
+});
