@@ -7,6 +7,8 @@ import { answerIq } from './responder.mjs';
 import { parseQr, signedPairSuccess } from './pairing.mjs';
 import { companionKeys, isCompanionHello, primaryHello } from './pairing-code.mjs';
 import { plainMessageNode, receiptNode } from './stanzas.mjs';
+import { messageAck } from './outgoing.mjs';
+import { messageCappingNotification, reachoutTimelockNotification, timelockPayload } from './restrictions.mjs';
 import { waitEvent } from './wait-event.mjs';
 
 const debug = !!process.env.FAKE_WA_DEBUG;
@@ -85,8 +87,11 @@ export class FakeWaConnection extends EventEmitter {
       const reply = answerIq(this, node);
       if (reply) this.send(reply);
     } else if (node.tag === 'message') {
-      this.server.captureOutgoing(this, node);
-      this.send({ tag: 'ack', attrs: { class: 'message', id: node.attrs.id, from: node.attrs.to, t: now() } });
+      const out = this.server.captureOutgoing(this, node);
+      const rule = this.server.outbox.takeRule(out); // failOutgoing (outgoing.mjs)
+      if (!rule || rule.late) this.send(messageAck(out));
+      if (rule?.late) setTimeout(() => this.sendErrorAck(out.id, rule.error), rule.afterMs).unref();
+      else if (rule) this.sendErrorAck(out.id, rule.error);
     }
   }
 
@@ -175,10 +180,35 @@ export class FakeWaConnection extends EventEmitter {
     return node.attrs.id;
   }
 
-  /** Delivery (type undefined) or 'read' / 'played' receipt for a message the client sent. */
-  sendReceipt(id, { type, from } = {}) {
+  /**
+   * Delivery (type undefined) or 'read' / 'played' receipt for a message the client sent; from
+   * defaults to the stanza's `to`, via: 'lid' sends it from the recipient's LID instead (rc14 reads
+   * no PN attribute on receipts: Socket/messages-recv.js:1161-1172 handleReceipt keys on attrs.from).
+   */
+  sendReceipt(id, { type, from, via } = {}) {
     const out = this.server.outgoing.find((o) => o.id === id);
-    this.send(receiptNode({ id, type, from: from ?? out?.to }));
+    const to = out?.to;
+    const lid = via === 'lid' && to && !to.endsWith('@lid') ? this.server.lidFor(to) : undefined;
+    this.send(receiptNode({ id, type, from: from ?? lid ?? to }));
+  }
+
+  /** <ack class=message error=…> for a message the client sent (outgoing.mjs: messages.update ERROR). */
+  sendErrorAck(id, error, from) {
+    const out = this.server.outgoing.find((o) => o.id === id) ?? { id, to: from };
+    if (out.node) out.errorAck = { error: String(error), at: Date.now(), received: this.received.length };
+    this.send(messageAck(out, error));
+  }
+
+  /** Reachout timelock set ({ active: true, endsAt, enforcementType }) or lifted ({ active: false }). */
+  pushReachoutTimelock(opts = {}) {
+    this.server.restrictions.timelock = timelockPayload(opts); // what fetchAccountReachoutTimelock gets
+    this.send(reachoutTimelockNotification(opts));
+  }
+
+  /** New-chat message capping update (NewChatMessageCapInfo fields, e.g. { capping_status: 'CAPPED' }). */
+  pushMessageCapping(info) {
+    this.server.restrictions.capping = info;
+    this.send(messageCappingNotification(info));
   }
 
   // ---- endings -----------------------------------------------------------------------------

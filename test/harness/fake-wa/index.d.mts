@@ -1,5 +1,7 @@
 // Types of the WhatsApp Web stand-in for TypeScript tests (the code is plain ESM, index.mjs).
 import { EventEmitter } from 'node:events';
+import type { Contact, ContactOptions, FailureRule, GroupOptions, MessageCapInfo, TimelockOptions } from './network.mjs';
+export type * from './network.mjs';
 
 /** A binary node as Baileys encodes it (WABinary BinaryNode). */
 export interface FakeNode {
@@ -20,9 +22,19 @@ export interface OutgoingMessage {
   id: string;
   /** stanza `type`: text, media, reaction… */
   type: string;
+  /** stanza `category` ('peer': Baileys talking to its own devices) */
+  category?: string;
+  /** 'lid' when `to` is a LID jid, else 'pn' */
+  addressing: 'lid' | 'pn';
+  /** the device jids of <participants><to jid>: whom Baileys encrypted for */
+  participants: string[];
+  /** set once the stand-in sent an error ack for it; received: connection.received.length at that moment */
+  errorAck?: { error: string; at: number; received: number };
   node: FakeNode;
   /** index of the connection it came on */
   connection: number;
+  /** Date.now() when the stand-in received it */
+  at: number;
 }
 
 export interface HostedMedia {
@@ -118,8 +130,14 @@ export declare class FakeWaConnection extends EventEmitter {
   loginSuccess(options?: { offline?: boolean }): void;
   /** pushes an incoming message; returns its id */
   pushMessage(options: PushMessageOptions): string;
-  /** delivery (no type), 'read' or 'played' receipt; from defaults to the stanza's `to` */
-  sendReceipt(id: string, options?: { type?: 'read' | 'played'; from?: string }): void;
+  /** delivery (no type), 'read' or 'played' receipt; from defaults to the stanza's `to`, via 'lid': its LID */
+  sendReceipt(id: string, options?: { type?: 'read' | 'played'; from?: string; via?: 'lid' }): void;
+  /** <ack class=message error> for a sent message now (from: the `to` of an unknown id) */
+  sendErrorAck(id: string, error: number | string, from?: string): void;
+  /** <notification type=mex> reachout timelock set / lifted (and what w:mex fetches answer from now on) */
+  pushReachoutTimelock(options?: TimelockOptions): void;
+  /** <notification type=mex> new-chat message capping update */
+  pushMessageCapping(info: MessageCapInfo): void;
   /** 515, 440 (conflict replaced), 401/403/405 (failure), others as stream:error code */
   closeWith(code: number): void;
   streamError(code: number): void;
@@ -137,6 +155,8 @@ export interface FakeWaServerOptions {
   preKeyCount?: number;
   /** phone digits usync reports as not on WhatsApp */
   notOnWhatsApp?: string[];
+  /** 'everyone' (default): every number is on WhatsApp; 'registered': only addContact numbers and paired accounts */
+  directory?: 'everyone' | 'registered';
   /** also run the HTTPS media host (server.media) */
   media?: boolean;
 }
@@ -162,6 +182,17 @@ export declare class FakeWaServer extends EventEmitter {
   setLid(phone: string, lidUser: string): void;
   /** LID jid (no device) of a PN jid */
   lidFor(pnJid: string): string;
+  /** registers a WhatsApp account (exact number: no 8/9-digit rewriting) */
+  addContact(phone: string, options?: ContactOptions): Contact;
+  /** matching outgoing messages end with an error ack */
+  failOutgoing(rule: FailureRule): FailureRule;
+  clearFailures(): void;
+  /** a group the account is in (metadata answered); any other group id answers 403 forbidden */
+  addGroup(group: GroupOptions): GroupOptions;
+  /** the account left the group: its metadata answers 403 forbidden */
+  leaveGroup(id: string): void;
+  /** what w:mex restriction fetches answer (set by pushReachoutTimelock / pushMessageCapping) */
+  restrictions: { timelock?: Record<string, unknown>; capping?: MessageCapInfo };
 }
 
 export declare function trustRootKey(key: Uint8Array | string): void;

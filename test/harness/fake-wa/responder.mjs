@@ -1,50 +1,15 @@
 // Answers the IQs Baileys 7 sends during login and before a send (Socket/socket.js, chats.js,
-// messages-send.js): pre-key count/upload/digest, usync (devices, lid, contact), pre-key bundles,
-// privacy, blocklist, props, media_conn, ping. Anything else gets an empty result, which Baileys tolerates.
-import {
-  Curve,
-  encodeBigEndian,
-  getBinaryNodeChild,
-  getBinaryNodeChildren,
-  jidDecode,
-  signedKeyPair,
-  xmppPreKey,
-  xmppSignedPreKey,
-} from '@whiskeysockets/baileys';
+// messages-send.js): pre-key count/upload/digest, usync (devices, lid, contact: usync.mjs), pre-key
+// bundles, privacy, blocklist, props, media_conn, group metadata (groups.mjs), w:mex restriction
+// fetches (restrictions.mjs), ping. Anything else gets an empty result, which Baileys tolerates.
+import { Curve, encodeBigEndian, getBinaryNodeChild, getBinaryNodeChildren, signedKeyPair, xmppPreKey, xmppSignedPreKey } from '@whiskeysockets/baileys';
+import { answerUsync } from './usync.mjs';
+import { answerMex } from './restrictions.mjs';
 
 const S_WHATSAPP_NET = 's.whatsapp.net';
 
 function result(id, content) {
   return { tag: 'iq', attrs: { from: S_WHATSAPP_NET, type: 'result', id }, content };
-}
-
-/** One user's answer to a usync query, for the protocols the query asked for. */
-function usyncUser(server, jid, protocols) {
-  const decoded = jidDecode(jid);
-  const content = [];
-  if (protocols.includes('devices')) {
-    const ids = server.devicesOf(jid);
-    content.push({
-      tag: 'devices',
-      attrs: {},
-      content: [{ tag: 'device-list', attrs: {}, content: ids.map((d) => ({ tag: 'device', attrs: d ? { id: String(d), 'key-index': '1' } : { id: '0' } })) }],
-    });
-  }
-  if (protocols.includes('lid') && decoded?.server === S_WHATSAPP_NET) {
-    content.push({ tag: 'lid', attrs: { val: server.lidFor(jid) } });
-  }
-  if (protocols.includes('contact')) content.push({ tag: 'contact', attrs: { type: server.isOnWhatsApp(jid) ? 'in' : 'out' } });
-  return { tag: 'user', attrs: { jid }, content };
-}
-
-function answerUsync(server, id, usync) {
-  const protocols = (getBinaryNodeChild(usync, 'query')?.content ?? []).map((n) => n.tag);
-  const users = getBinaryNodeChildren(getBinaryNodeChild(usync, 'list'), 'user').map((u) => {
-    const phone = getBinaryNodeChild(u, 'contact')?.content;
-    const jid = u.attrs.jid ?? `${Buffer.from(phone ?? '').toString().replace(/\D/g, '')}@${S_WHATSAPP_NET}`;
-    return usyncUser(server, jid, protocols);
-  });
-  return result(id, [{ tag: 'usync', attrs: {}, content: [{ tag: 'list', attrs: {}, content: users }] }]);
 }
 
 /** A pre-key bundle per requested device; the identity stays the same per device across fetches. */
@@ -94,7 +59,7 @@ export function answerIq(conn, node) {
     case 'encrypt':
       return answerEncrypt(conn, node, child);
     case 'usync':
-      return answerUsync(conn.server, id, child);
+      return answerUsync(conn.server.directory, id, child);
     case 'privacy':
       if (child?.tag === 'privacy' && type === 'get') {
         const cats = ['last', 'online', 'profile', 'status', 'groupadd', 'readreceipts', 'calladd'];
@@ -110,6 +75,10 @@ export function answerIq(conn, node) {
       const host = { tag: 'host', attrs: { hostname: media.host, maxContentLengthBytes: '104857600' } };
       return result(id, [{ tag: 'media_conn', attrs: { auth: 'fake-media-auth', ttl: '3600', auth_ttl: '3600', max_buckets: '1' }, content: [host] }]);
     }
+    case 'w:g2':
+      return conn.server.groups.answer(node) ?? result(id, undefined);
+    case 'w:mex':
+      return answerMex(conn.server.restrictions, node) ?? result(id, undefined);
     case 'abt':
       return result(id, [{ tag: 'props', attrs: { protocol: '1', hash: 'fake' }, content: [] }]);
     default:

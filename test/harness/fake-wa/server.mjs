@@ -1,11 +1,13 @@
 // A local WhatsApp Web stand-in for tests: the real Baileys client connects to it over ws://.
 // It is a harness, not a WhatsApp implementation: it knows just enough (handshake, pairing, login,
-// the IQs before a send, plaintext messages, receipts, endings) for end-to-end tests offline.
+// the IQs before a send, plaintext messages, receipts, endings) for end-to-end tests offline, plus
+// the network behaviours in ../README.md (directory.mjs, usync.mjs, outgoing.mjs, groups.mjs, restrictions.mjs).
 import { EventEmitter } from 'node:events';
-import { createHash } from 'node:crypto';
 import { WebSocketServer } from 'ws';
-import { jidDecode } from '@whiskeysockets/baileys';
 import { FakeWaConnection } from './connection.mjs';
+import { Directory } from './directory.mjs';
+import { Groups } from './groups.mjs';
+import { Outbox } from './outgoing.mjs';
 import { makeRootKey } from './noise.mjs';
 import { MediaHost } from './media-host.mjs';
 import { waitEvent } from './wait-event.mjs';
@@ -15,7 +17,9 @@ export class FakeWaServer extends EventEmitter {
    * options: rootKey (Curve key pair; default: fresh), phone (digits of the account the stand-in
    * pairs; default 5511900000001), autoQr (send QR refs to unpaired clients; default true),
    * qrRefs (array), autoLogin (answer paired clients with <success>; default true), media (also
-   * run an HTTPS media host, server.media: media sends and downloads; default false).
+   * run an HTTPS media host, server.media: media sends and downloads; default false), directory
+   * ('everyone' default: every number is on WhatsApp; 'registered': only addContact numbers),
+   * notOnWhatsApp (digits usync reports as not on WhatsApp).
    */
   constructor(options = {}) {
     super();
@@ -23,10 +27,12 @@ export class FakeWaServer extends EventEmitter {
     this.rootKey = options.rootKey ?? makeRootKey();
     this.phone = options.phone ?? '5511900000001';
     this.connections = [];
-    this.outgoing = []; // { to, id, type, node, connection } per <message> the clients sent
+    this.directory = new Directory({ mode: options.directory, notOnWhatsApp: options.notOnWhatsApp });
+    this.outbox = new Outbox(this, this.directory);
+    this.outgoing = this.outbox.list; // { to, id, type, addressing, participants, node, connection } per <message>
+    this.groups = new Groups();
+    this.restrictions = {}; // { timelock, capping }: what w:mex fetches answer (restrictions.mjs)
     this.bundles = new Map(); // device jid -> pre-key bundle material (stable identity)
-    this.lids = new Map(); // PN user -> LID user
-    this.devices = new Map(); // 'user:device' -> { lid, preKeys }
     this.loginHandlers = [];
     this.wss = undefined;
   }
@@ -93,63 +99,77 @@ export class FakeWaServer extends EventEmitter {
     }
   }
 
-  // ---- outgoing messages -----------------------------------------------------------------------
+  // ---- outgoing messages (outgoing.mjs) --------------------------------------------------------
 
   captureOutgoing(conn, node) {
-    const out = { to: node.attrs.to, id: node.attrs.id, type: node.attrs.type, node, connection: conn.index };
-    this.outgoing.push(out);
-    this.emit('outgoing', out);
+    return this.outbox.capture(conn, node);
   }
 
-  /** First <message> a client sent matching pred({ to, id, type, node }). */
+  /** First <message> a client sent matching pred({ to, id, type, addressing, participants, node }). */
   waitForOutgoing(pred = () => true, timeoutMs = 10000) {
-    return waitEvent(this, 'outgoing', this.outgoing, pred, timeoutMs, 'no matching outgoing message');
+    return this.outbox.waitFor(pred, timeoutMs);
   }
 
-  // ---- directory: who is on WhatsApp, LIDs, devices ---------------------------------------------
+  /** Matching outgoing messages end with an error ack (463, 479…): see Outbox.fail in outgoing.mjs. */
+  failOutgoing(rule) {
+    return this.outbox.fail(rule);
+  }
+
+  clearFailures() {
+    this.outbox.clearFailures();
+  }
+
+  // ---- directory: who is on WhatsApp, LIDs, devices (directory.mjs) -----------------------------
+
+  /** Registers a WhatsApp account (phone + optional LID); returns { phone, pnJid, lid }. */
+  addContact(phone, options) {
+    return this.directory.addContact(phone, options);
+  }
 
   /** Fixes the LID of a phone number (digits or jid); otherwise one is derived from the number. */
-  setLid(phone, lidUser) {
-    this.lids.set(jidDecode(phone.includes('@') ? phone : `${phone}@s.whatsapp.net`).user, String(lidUser));
+  setLid(phone, lid) {
+    this.directory.setLid(phone, lid);
   }
 
   /** LID jid (no device) of a PN jid. */
   lidFor(pnJid) {
-    const user = jidDecode(pnJid).user;
-    if (!this.lids.has(user)) {
-      const n = BigInt('0x' + createHash('sha256').update(user).digest('hex').slice(0, 12)) % 10n ** 14n;
-      this.lids.set(user, String(100000000000000n + n));
-    }
-    return `${this.lids.get(user)}@lid`;
+    return this.directory.lidFor(pnJid);
   }
 
   isOnWhatsApp(jid) {
-    return !(this.options.notOnWhatsApp ?? []).includes(jidDecode(jid).user);
+    return this.directory.isOnWhatsApp(jid);
   }
 
-  /** Device numbers of a user: 0 (the phone) only. */
-  devicesOf() {
-    return [0];
+  devicesOf(jid) {
+    return this.directory.devicesOf(jid);
   }
 
-  registerDevice(phone, device, lidUser) {
-    this.setLid(phone, lidUser);
-    this.devices.set(`${phone}:${device}`, { lid: String(lidUser), preKeys: 0 });
+  registerDevice(phone, device, lid) {
+    this.directory.registerDevice(phone, device, lid);
   }
 
   lidOfDevice(payload) {
-    if (!payload?.username) return undefined;
-    const user = String(payload.username);
-    const lid = this.devices.get(`${user}:${payload.device ?? 0}`)?.lid ?? this.lidFor(`${user}@s.whatsapp.net`).split('@')[0];
-    return `${lid}:${payload.device ?? 0}@lid`;
+    return this.directory.lidOfDevice(payload);
   }
 
   preKeyCountOf(conn) {
-    return this.options.preKeyCount ?? this.devices.get(conn.device)?.preKeys ?? 50;
+    return this.options.preKeyCount ?? this.directory.devices.get(conn.device)?.preKeys ?? 50;
   }
 
   recordPreKeys(conn, count) {
-    const d = this.devices.get(conn.device);
+    const d = this.directory.devices.get(conn.device);
     if (d) d.preKeys += count;
+  }
+
+  // ---- groups (groups.mjs) ------------------------------------------------------------------------
+
+  /** A group the account is in: { id, subject?, participants?: [{ jid, lid?, admin? }], owner? }. */
+  addGroup(group) {
+    return this.groups.add(group);
+  }
+
+  /** The account is no longer in the group: its metadata IQ answers 403 forbidden. */
+  leaveGroup(id) {
+    this.groups.leave(id);
   }
 }

@@ -1,6 +1,10 @@
 // Stanzas the stand-in pushes to the client. Messages go as <plaintext> (Baileys decodes it without
 // Signal, Utils/decode-wa-message.js), carrying the 7.x addressing attributes: a PN-addressed
 // message names the sender's LID in `sender_lid`, a LID-addressed one names the PN in `sender_pn`.
+// Baileys rc14 lib/Utils/decode-wa-message.js:69-95 extractAddressingContext: addressing_mode 'lid'
+// -> senderAlt = participant_pn || sender_pn || peer_recipient_pn (:77), else participant_lid ||
+// sender_lid || peer_recipient_lid (:85); it becomes key.remoteJidAlt (:180) and Socket/messages-recv.js
+// :1277-1291 stores the PN<->LID mapping from it (keys '<pn>' / '<lid>_reverse', Signal/lid-mapping.js:69-76).
 import { randomBytes, createHash } from 'node:crypto';
 import { proto } from '@whiskeysockets/baileys';
 
