@@ -80,6 +80,23 @@ local n = mark(KEYS[1], 'delivered')
 if ARGV[2] == 'read' then n = n + mark(KEYS[2], 'read') end
 return n`;
 
+/**
+ * A late rejection of a campaign message (WhatsApp's error ack after the send). KEYS: state,
+ * counters, failed list, delivered set, campaign. ARGV: recipient, failure JSON. A recipient that
+ * is `sent` and has no delivery receipt moves to `failed` (sent - 1, failed + 1, listed); a
+ * delivered one stays sent (its phone got it). Returns 1 when this call moved it.
+ */
+const REJECT = `
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= 'sent' then return 0 end
+if redis.call('SISMEMBER', KEYS[4], ARGV[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], 'failed')
+redis.call('HINCRBY', KEYS[2], 'sent', -1)
+redis.call('HINCRBY', KEYS[2], 'failed', 1)
+redis.call('RPUSH', KEYS[3], ARGV[2])
+local ttl = redis.call('PTTL', KEYS[5])
+if ttl > 0 and redis.call('PTTL', KEYS[3]) < 0 then redis.call('PEXPIRE', KEYS[3], ttl) end
+return 1`;
+
 /** Run lock: KEYS lock; ARGV token, ttl ms, mode ('acquire'|'renew'|'release'). */
 const LOCK = `
 local cur = redis.call('GET', KEYS[1])
@@ -98,6 +115,7 @@ export interface CampaignScripts {
   campaignTransition(key: string, from: string, to: string, now: number, mode: string, error: string, errorCode: string): Promise<[number, string]>;
   campaignReceipt(delivered: string, read: string, counters: string, campaign: string, to: string, state: string): Promise<number>;
   campaignLock(key: string, token: string, ttlMs: number, mode: string): Promise<number>;
+  campaignReject(state: string, counters: string, failed: string, delivered: string, campaign: string, to: string, failure: string): Promise<number>;
 }
 
 /** The client with the scripts defined (idempotent per client). */
@@ -109,6 +127,7 @@ export function withScripts(redis: Redis): Redis & CampaignScripts {
     redis.defineCommand('campaignTransition', { numberOfKeys: 1, lua: TRANSITION });
     redis.defineCommand('campaignReceipt', { numberOfKeys: 4, lua: RECEIPT });
     redis.defineCommand('campaignLock', { numberOfKeys: 1, lua: LOCK });
+    redis.defineCommand('campaignReject', { numberOfKeys: 5, lua: REJECT });
   }
   return redis as Redis & CampaignScripts;
 }

@@ -23,7 +23,7 @@ const status: Fields<MessageStatusData> = {
   timestamp: true, error: true, sandbox: true,
 };
 const sent: Fields<MessageSentData> = { messageId: true, to: true, jid: true, waMessageId: true, type: true, attempts: true, sentAt: true };
-const failed: Fields<MessageFailedData> = { messageId: true, to: true, type: true, error: true, attempts: true, failedAt: true };
+const failed: Fields<MessageFailedData> = { messageId: true, to: true, type: true, error: true, attempts: true, failedAt: true, late: true, reason: true };
 const qr: Fields<QrUpdatedData> = { qr: true, attempt: true, sandbox: true };
 const pairing: Fields<PairingCodeData> = { code: true, phone: true, sandbox: true };
 const connection: Fields<ConnectionUpdateData> = {

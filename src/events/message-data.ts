@@ -88,4 +88,8 @@ export interface MessageFailedData {
   error: { code: string; message: string };
   attempts: number;
   failedAt: string;
+  /** true when WhatsApp rejected the message after the send had resolved (an error ack) */
+  late?: boolean;
+  /** with late: our code and WhatsApp's (`{ code: 'reachout_timelocked', waCode: '463' }`) */
+  reason?: { code: string; waCode: string };
 }

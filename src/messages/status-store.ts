@@ -7,9 +7,13 @@ export type MessageStatus = 'queued' | 'sending' | 'failed' | 'sent' | 'delivere
 /**
  * Order of statuses: a status only replaces a lower one, so receipts arriving late or twice never
  * move a message back (delivered after read stays read). `failed` ranks below `sent`: a message
- * given up after an ambiguous timeout that WhatsApp did deliver is corrected by its receipts.
+ * given up after an ambiguous timeout that WhatsApp did deliver is corrected by its receipts. A
+ * failure WhatsApp itself reported after the send (late rejection) ranks above `sent` and below
+ * `delivered`: a rejected message is never shown as sent, and only a receipt from the recipient's
+ * phone proves it arrived after all.
  */
 const RANK: Record<MessageStatus, number> = { queued: 10, sending: 20, failed: 25, sent: 30, delivered: 40, read: 50 };
+const REJECTED_RANK = 35;
 const STAMP: Record<MessageStatus, string> = {
   queued: 'queuedAt',
   sending: 'sendingAt',
@@ -20,20 +24,23 @@ const STAMP: Record<MessageStatus, string> = {
 };
 
 /**
- * KEYS: message  ARGV: status, rank, stampField, stampMs, ttlMs, onlyIfExists ('1'|'0'), then field/value pairs
+ * KEYS: message  ARGV: status, rank, stampField, stampMs, ttlMs, onlyIfExists ('1'|'0'), then field/value pairs.
+ * Returns 0 (no record, nothing written), 1 (fields written, status kept) or 2 (status changed).
  * The timestamp of a status is written once (first time seen), even when the status itself is
  * outranked (read before delivered still records deliveredAt). Other fields are always written.
  */
 const APPLY = `
 if ARGV[6] == '1' and redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local cur = redis.call('HGET', KEYS[1], 'rank')
+local changed = 1
 if not cur or tonumber(cur) < tonumber(ARGV[2]) then
   redis.call('HSET', KEYS[1], 'status', ARGV[1], 'rank', ARGV[2])
+  changed = 2
 end
 redis.call('HSETNX', KEYS[1], ARGV[3], ARGV[4])
 if #ARGV > 6 then redis.call('HSET', KEYS[1], unpack(ARGV, 7)) end
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
-return 1`;
+return changed`;
 
 export interface MessageRecord {
   messageId: string;
@@ -45,6 +52,8 @@ export interface MessageRecord {
   waMessageId?: string;
   campaignId?: string;
   error?: { code: string; message: string };
+  /** a late rejection: our code and WhatsApp's */
+  rejection?: { code: string; waCode: string };
   lastError?: { code: string; message: string };
   queuedAt?: string;
   sendingAt?: string;
@@ -73,11 +82,23 @@ export class StatusStore {
    * sent from the phone). Returns false when nothing was written.
    */
   async apply(messageId: string, status: MessageStatus, fields: StatusFields = {}, opts: { at?: number; onlyIfExists?: boolean } = {}): Promise<boolean> {
+    return (await this.write(messageId, status, RANK[status], fields, opts)) > 0;
+  }
+
+  /**
+   * A late rejection (WhatsApp's error ack after the send): `failed` above `sent`, below
+   * `delivered`. True when this call moved the message to failed (it was not delivered or read).
+   */
+  async reject(messageId: string, fields: StatusFields): Promise<boolean> {
+    return (await this.write(messageId, 'failed', REJECTED_RANK, fields, { onlyIfExists: true })) === 2;
+  }
+
+  private async write(messageId: string, status: MessageStatus, rank: number, fields: StatusFields, opts: { at?: number; onlyIfExists?: boolean }): Promise<number> {
     const pairs: Array<string | number> = [];
     for (const [k, v] of Object.entries(fields)) if (v !== undefined) pairs.push(k, v);
     const at = new Date(opts.at ?? Date.now()).toISOString();
-    const args = [status, RANK[status], STAMP[status], at, this.ttlMs, opts.onlyIfExists ? '1' : '0', ...pairs];
-    return Number(await this.scripts.run(APPLY, [this.keys.message(messageId)], args)) === 1;
+    const args = [status, rank, STAMP[status], at, this.ttlMs, opts.onlyIfExists ? '1' : '0', ...pairs];
+    return Number(await this.scripts.run(APPLY, [this.keys.message(messageId)], args));
   }
 
   async get(messageId: string): Promise<MessageRecord | undefined> {
@@ -91,7 +112,7 @@ function toRecord(messageId: string, raw: Record<string, string>): MessageRecord
   for (const [k, v] of Object.entries(raw)) {
     if (k === 'rank') continue;
     if (k === 'attempts') rec[k] = Number(v);
-    else if (k === 'error' || k === 'lastError') rec[k] = safeJson(v);
+    else if (k === 'error' || k === 'lastError' || k === 'rejection') rec[k] = safeJson(v);
     else rec[k] = v;
   }
   return rec as unknown as MessageRecord;

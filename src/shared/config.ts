@@ -75,6 +75,8 @@ export const configSchema = z.object({
   SANDBOX_LINK_DELAY_MS: int(1500),
   /** sandbox: gap between the receipts of a sent message (server_ack, delivered, read) */
   SANDBOX_RECEIPT_DELAY_MS: int(200),
+  /** sandbox: share of sends WhatsApp "rejects" after the server ack (a late 463), 0 to 1 */
+  SANDBOX_LATE_REJECT_RATE: num(0, 0, 1),
   WA_VERSION: waVersion,
   WA_WEBSOCKET_URL: url(['ws:', 'wss:']).default('wss://web.whatsapp.com/ws/chat'),
   WA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),

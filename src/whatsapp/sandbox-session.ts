@@ -30,7 +30,7 @@ export interface SendLogEntry {
 
 /** What a sandbox session needs from its driver (Redis marker, send log). */
 export interface SandboxContext {
-  config: Pick<Config, 'SANDBOX_LATENCY_MS' | 'SANDBOX_FAILURE_RATE' | 'SANDBOX_LINK_DELAY_MS' | 'SANDBOX_RECEIPT_DELAY_MS'>;
+  config: Pick<Config, 'SANDBOX_LATENCY_MS' | 'SANDBOX_FAILURE_RATE' | 'SANDBOX_LINK_DELAY_MS' | 'SANDBOX_RECEIPT_DELAY_MS' | 'SANDBOX_LATE_REJECT_RATE'>;
   logger: Logger;
   readLinked(instanceId: string): Promise<LinkedMarker | undefined>;
   markLinked(instanceId: string, marker: LinkedMarker): Promise<void>;
@@ -159,12 +159,20 @@ export class SandboxSession implements WhatsAppSession {
     this.setStatus('connected', { me, qr: undefined, pairingCode: undefined, lastError: undefined });
   }
 
+  /**
+   * server_ack, delivered, read; or, for SANDBOX_LATE_REJECT_RATE of sends, server_ack then an error
+   * 463 as Baileys reports WhatsApp's error ack (messages.update status ERROR, code in
+   * messageStubParameters[0]: lib/Socket/messages-recv.js handleBadAck).
+   */
   private scheduleReceipts(messageId: string, jid: string): void {
     const gap = this.ctx.config.SANDBOX_RECEIPT_DELAY_MS;
-    (['server_ack', 'delivered', 'read'] as const).forEach((status, i) => {
+    const rejected = Math.random() < this.ctx.config.SANDBOX_LATE_REJECT_RATE;
+    const states: Array<'server_ack' | 'delivered' | 'read' | 'error'> = rejected ? ['server_ack', 'error'] : ['server_ack', 'delivered', 'read'];
+    states.forEach((status, i) => {
       this.later(gap * (i + 1), () => {
         if (this.state.status !== 'connected') return;
-        this.emit('message.status', { messageId, waMessageId: messageId, chatId: jid, fromMe: true, status, timestamp: Math.floor(Date.now() / 1000), sandbox: true });
+        const error = status === 'error' ? '463' : undefined;
+        this.emit('message.status', { messageId, waMessageId: messageId, chatId: jid, fromMe: true, status, timestamp: Math.floor(Date.now() / 1000), ...(error ? { error } : {}), sandbox: true });
       });
     });
   }

@@ -6,6 +6,7 @@
  * store (Redis-backed 'lid-mapping' keys) may still know the number.
  */
 import type { Baileys } from './loader';
+import type { WaAddress } from '../address';
 
 export interface Identity {
   /** phone digits, when known */
@@ -41,4 +42,27 @@ export async function resolveIdentity(baileys: Baileys, primary: string | null |
   }
   const fallback = primary ? jidNormalizedUser(primary) || primary : '';
   return { phone: pnJid ? pnJid.split('@')[0] : null, pnJid, lid, jid: pnJid ?? lid ?? fallback };
+}
+
+export type LidForPn = (pnJid: string) => Promise<string | null>;
+
+/**
+ * The JID a 1:1 send, its typing presence and its read receipts go to: the address the chat uses.
+ * Baileys rc14 relays to exactly the JID it is given (lib/Socket/messages-send.js relayMessage:
+ * `isLid` picks LID or PN addressing for the message and every device) and keeps a PN-addressed
+ * chat on PN even after it has learned the contact's LID; sends addressed by phone to contacts
+ * WhatsApp has moved to LIDs end in a late 463 (Baileys #2683, OpenWA PR #717, fixed there by
+ * sending to the LID). So a phone number goes to its LID whenever the socket's LID mapping store
+ * knows one (lib/Signal/lid-mapping.js getLIDForPN: its cache, the Redis-backed 'lid-mapping'
+ * keys, else the usync LID query Baileys itself makes before any PN send); LIDs and groups go as
+ * given. A failed lookup keeps the phone JID (the send still goes, as it did before).
+ */
+export async function chatJidFor(baileys: Baileys, address: WaAddress, lidForPn?: LidForPn): Promise<string> {
+  if (address.kind !== 'pn' || !lidForPn) return address.jid;
+  try {
+    const lid = await lidForPn(address.jid);
+    return lid && baileys.isLidUser(lid) ? baileys.jidNormalizedUser(lid) : address.jid;
+  } catch {
+    return address.jid;
+  }
 }

@@ -15,6 +15,8 @@ import type { WaAddress } from '../address';
 import type { CreateSessionOptions, EventSink, MediaDownload, PresenceTarget, ReadTarget, SessionSnapshot, WhatsAppSession } from '../types';
 import type { SendContent, SendResult } from '../../channels/content';
 import { Connection } from './connection';
+import { chatJidFor } from './addressing';
+import type { WaSocketLike } from './socket-types';
 import { contentOf, MEDIA_KEYS } from './inbound';
 import { buildOutbound, Outbound, userJid } from './outbound';
 import { RecentMessages } from './recent-messages';
@@ -107,9 +109,9 @@ export class BaileysSession implements WhatsAppSession {
   }
 
   async send(to: WaAddress, content: SendContent, messageId: string): Promise<SendResult> {
-    const jid = to.jid;
     if (!MESSAGE_ID_RE.test(messageId)) throw new AppError('bad_request', 'messageId must be 8 to 64 letters or digits');
     const { sock, conn, recent } = this.connected();
+    const jid = await this.chatJid(sock, to);
     let out: Outbound | undefined;
     try {
       out = await buildOutbound(content, {
@@ -129,8 +131,10 @@ export class BaileysSession implements WhatsAppSession {
 
   async markRead(targets: ReadTarget[]): Promise<void> {
     if (!targets.length) return;
-    const keys = targets.map((t) => ({ remoteJid: t.chat.jid, id: t.messageId, fromMe: false, ...(t.participant ? { participant: t.participant.jid } : {}) }));
     const { sock } = this.connected();
+    const keys = await Promise.all(
+      targets.map(async (t) => ({ remoteJid: await this.chatJid(sock, t.chat), id: t.messageId, fromMe: false, ...(t.participant ? { participant: t.participant.jid } : {}) })),
+    );
     await sock.readMessages(keys).catch((err: unknown) => {
       throw classifySendError(err, this.instanceId);
     });
@@ -138,8 +142,8 @@ export class BaileysSession implements WhatsAppSession {
 
   async sendPresence(target: PresenceTarget): Promise<void> {
     const global = target.state === 'available' || target.state === 'unavailable';
-    const jid = global ? undefined : target.to.jid;
     const { sock } = this.connected();
+    const jid = global ? undefined : await this.chatJid(sock, target.to);
     await sock.sendPresenceUpdate(target.state, jid).catch((err: unknown) => {
       throw classifySendError(err, this.instanceId);
     });
@@ -188,6 +192,14 @@ export class BaileysSession implements WhatsAppSession {
     await b?.conn.stop();
     this.state.pairingFailed(new AppError('transient', `instance ${this.instanceId} was stopped`));
     if (LIVE_STATUSES.has(this.state.status)) this.state.setStatus('disconnected', { qr: undefined, pairingCode: undefined }, { reason: 'intentional' });
+  }
+
+  /** The address the chat uses (addressing.ts chatJidFor: the LID of a number when known). */
+  private async chatJid(sock: WaSocketLike, address: WaAddress): Promise<string> {
+    const baileys = this.built?.d.baileys;
+    const lidMapping = sock.signalRepository?.lidMapping;
+    if (!baileys || !lidMapping?.getLIDForPN) return address.jid;
+    return chatJidFor(baileys, address, (pn) => lidMapping.getLIDForPN!(pn));
   }
 
   private connected() {

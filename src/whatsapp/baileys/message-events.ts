@@ -13,7 +13,7 @@ import type { Logger } from '../../shared/logger';
 import type { PnForLid } from './addressing';
 import { ignoredChat, receivedData, undecryptableData } from './inbound';
 import type { Baileys } from './loader';
-import { statusFromReceipt, statusFromUpdate } from './receipts';
+import { statusFromOwnUpsert, statusFromReceipt, statusFromUpdate } from './receipts';
 import type { RecentMessages } from './recent-messages';
 import type { SessionCaches } from './socket-config';
 import type { SessionState } from './session-state';
@@ -54,7 +54,12 @@ export async function handleMessageEvents(ctx: MessageEventContext, events: Part
 
 async function onMessage(ctx: MessageEventContext, msg: WAMessage, offline: boolean): Promise<void> {
   const { baileys } = ctx;
-  if (!msg.key || msg.key.fromMe || ignoredChat(baileys, msg.key.remoteJid)) return;
+  if (!msg.key || ignoredChat(baileys, msg.key.remoteJid)) return;
+  if (msg.key.fromMe) {
+    const rejected = await statusFromOwnUpsert(baileys, msg, ctx.pnForLid);
+    if (rejected) ctx.state.emit('message.status', rejected);
+    return;
+  }
   if (msg.messageStubType === baileys.WAMessageStubType.CIPHERTEXT) {
     ctx.state.emit('message.undecryptable', await undecryptableData(baileys, msg, offline, ctx.pnForLid));
     return;

@@ -6,7 +6,7 @@
  * id, which is our messageId (sends reuse it). Updates that are not about our own messages'
  * delivery (revokes, edits, poll votes, our other device reading someone's message) give nothing.
  */
-import type { MessageUserReceiptUpdate, WAMessageUpdate } from '@whiskeysockets/baileys' with { 'resolution-mode': 'import' };
+import type { MessageUserReceiptUpdate, WAMessage, WAMessageUpdate } from '@whiskeysockets/baileys' with { 'resolution-mode': 'import' };
 import { PnForLid, resolveIdentity } from './addressing';
 import type { Baileys } from './loader';
 import type { DeliveryStatus, MessageStatusData } from '../../events/message-data';
@@ -38,6 +38,16 @@ export async function statusFromUpdate(baileys: Baileys, u: WAMessageUpdate, pnF
     timestamp: ts > 0 ? ts : nowSeconds(),
     error: status === 'error' ? String(u.update.messageStubParameters?.[0] ?? 'error') : null,
   };
+}
+
+/**
+ * A sent message whose error ack came within Baileys' 100 ms upsert hold (lib/Socket/messages-send.js
+ * relayMessage's delayed upsert, lib/Utils/event-buffer.js 'messages.update' merged into the pending
+ * upsert): the error arrives on the 'append' upsert of our own message, with no messages.update.
+ */
+export async function statusFromOwnUpsert(baileys: Baileys, msg: WAMessage, pnForLid?: PnForLid): Promise<MessageStatusData | undefined> {
+  if (!msg.key?.fromMe || msg.status !== 0) return undefined;
+  return statusFromUpdate(baileys, { key: msg.key, update: { status: 0, messageStubParameters: msg.messageStubParameters, messageTimestamp: msg.messageTimestamp } }, pnForLid);
 }
 
 export async function statusFromReceipt(baileys: Baileys, r: MessageUserReceiptUpdate, pnForLid?: PnForLid): Promise<MessageStatusData | undefined> {

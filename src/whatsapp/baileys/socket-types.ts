@@ -11,7 +11,7 @@ export type WaSocketLike = Pick<
 > &
   Partial<Pick<WASocket, 'groupMetadata'>> & {
     /** Baileys 7's LID<->PN mapping store (optional: a fake socket may leave it out) */
-    signalRepository?: { lidMapping?: { getPNForLID(lid: string): Promise<string | null> } };
+    signalRepository?: { lidMapping?: { getPNForLID(lid: string): Promise<string | null>; getLIDForPN?(pn: string): Promise<string | null> } };
   };
 
 export type SocketFactory = (config: UserFacingSocketConfig) => WaSocketLike;
