@@ -11,7 +11,7 @@ import type { InstanceStatus } from '../whatsapp/types';
  */
 export type SendVerdict = 'recipient' | 'retry' | 'hold' | 'stop';
 
-const RECIPIENT_CODES = new Set(['invalid_recipient', 'validation_failed', 'bad_request', 'unsupported_media_type', 'payload_too_large', 'not_found']);
+const RECIPIENT_CODES = new Set(['invalid_recipient', 'not_in_group', 'validation_failed', 'bad_request', 'unsupported_media_type', 'payload_too_large', 'not_found']);
 /** instance states in which a campaign cannot continue without the operator */
 const DEAD_INSTANCE: ReadonlySet<InstanceStatus> = new Set(['logged_out', 'failed', 'qr_expired']);
 

@@ -88,6 +88,8 @@ export const configSchema = z.object({
   /** loop guard: more closes than WA_LOOP_MAX_CLOSES within WA_LOOP_WINDOW_MS -> status failed (credentials kept) */
   WA_LOOP_MAX_CLOSES: int(10, 1),
   WA_LOOP_WINDOW_MS: int(600000, 1),
+  /** an instance the loop guard stopped tries again by itself this often (0 = never; restart by hand) */
+  WA_FAILED_RETRY_MS: int(600000),
   /** recent messages kept per instance (no media bytes) for media downloads, quoting and resend requests */
   WA_RECENT_MESSAGES: int(500, 0),
   RESTORE_CONCURRENCY: int(5, 1),

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'invalid_recipient'
+  | 'not_in_group'
   | 'instance_not_found'
   | 'instance_not_connected'
   | 'rate_limited'
@@ -32,6 +33,7 @@ const STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   invalid_recipient: 400,
+  not_in_group: 403,
   instance_not_found: 404,
   instance_not_connected: 409,
   rate_limited: 429,

@@ -36,9 +36,9 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-function setup(instanceId: string, opts: { pairingPhone?: string; restoring?: boolean; sinkThrowsOn?: string } = {}) {
+function setup(instanceId: string, opts: { pairingPhone?: string; restoring?: boolean; sinkThrowsOn?: string; config?: typeof config } = {}) {
   const fakes = fakeSocketFactory(baileys);
-  const driver: BaileysDriver = createBaileysDriver({ config, logger: silentLogger(), redis, socketFactory: fakes.factory, random: () => 0.5 });
+  const driver: BaileysDriver = createBaileysDriver({ config: opts.config ?? config, logger: silentLogger(), redis, socketFactory: fakes.factory, random: () => 0.5 });
   const events: TestEvent[] = [];
   let thrown = 0;
   const session = driver.create({ instanceId, pairingPhone: opts.pairingPhone, restoring: opts.restoring }, (e) => {
@@ -132,6 +132,22 @@ describe('BaileysSession driven by a fake socket', () => {
     expect(t.of('connection.update').pop()).toMatchObject({ status: 'failed', reason: 'connection_replaced_loop', code: 440 });
     expect(await t.driver.hasLinkedAuthState('replaced')).toBe(true);
     expect(t.session.snapshot().lastError).toContain('connection_replaced_loop');
+  });
+
+  test('stopped by the loop guard, it tries again by itself every WA_FAILED_RETRY_MS and reconnects', async () => {
+    const t = await linkedSession('failed-retry', { config: { ...config, WA_FAILED_RETRY_MS: 150 } });
+    await t.fakes.last().close(440, 'Stream Errored (conflict)');
+    await waitFor(() => t.fakes.sockets.length === 3, { what: 'one reconnect after the first 440' });
+    t.fakes.last().open();
+    await waitFor(() => t.session.snapshot().status === 'connected', { what: 'connected' });
+    await t.fakes.last().close(440, 'Stream Errored (conflict)');
+    await waitFor(() => t.session.snapshot().status === 'failed', { what: 'failed' });
+    // the other client went away: the slow retry opens a new socket, which connects
+    await waitFor(() => t.fakes.sockets.length === 4, { what: 'retry socket', timeoutMs: 3000 });
+    expect(t.of('connection.update').pop()).toMatchObject({ status: 'reconnecting', previousStatus: 'failed', reason: 'failed_retry' });
+    t.fakes.last().open();
+    await waitFor(() => t.session.snapshot().status === 'connected', { what: 'connected again' });
+    expect(t.statuses().slice(-3)).toEqual(['failed', 'reconnecting', 'connected']);
   });
 
   test('QR refs ended on an unpaired instance -> qr_expired, stopped', async () => {

@@ -20,6 +20,12 @@ describe('Baileys send errors -> classified AppErrors', () => {
   });
 
   it('tells the worker how long WhatsApp wants it to wait', () => {
-    expect((classifySendError(boom('rate-overlimit', 500, 429), 'i1') as unknown as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(0);
+    expect(classifySendError(boom('rate-overlimit', 500, 429), 'i1').retryAfterMs).toBeGreaterThan(0);
+  });
+
+  it("fails one recipient, not the account, for a group this number is not in (Baileys' group metadata 403)", () => {
+    const e = classifySendError(boom('forbidden', 500, 403), 'i1', { group: true });
+    expect(e).toMatchObject({ code: 'not_in_group', retryable: false, status: 403 });
+    expect(classifySendError(boom('forbidden', 500, 403), 'i1', { group: false }).code).toBe('forbidden');
   });
 });

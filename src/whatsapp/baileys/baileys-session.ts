@@ -125,7 +125,7 @@ export class BaileysSession implements WhatsAppSession {
       return { waMessageId: sent?.key?.id ?? messageId, jid, timestamp: Date.now() };
     } catch (err) {
       streamOf(out)?.destroy();
-      throw classifySendError(err, this.instanceId);
+      throw classifySendError(err, this.instanceId, { group: to.kind === 'group' });
     }
   }
 

@@ -227,6 +227,7 @@ export class Connection {
       else this.p.log.warn('whatsapp connection stopped', meta);
       this.p.state.pairingFailed(new AppError('transient', `instance ${this.id} stopped: ${decision.reason}`));
       this.p.state.setStatus(decision.status, { lastError, qr: undefined, pairingCode: undefined, ...(decision.deleteAuth ? { me: undefined } : {}) }, detail);
+      if (decision.loop) this.retryFailedLater();
       return;
     }
     if (decision.refreshVersion) this.d.versions.invalidate();
@@ -247,6 +248,27 @@ export class Connection {
     const lease = this.lease;
     this.lease = undefined;
     await lease?.release();
+  }
+
+  /**
+   * The loop guard stops an instance whose connection keeps dropping; after a WhatsApp outage
+   * every instance would stay `failed` until someone restarted each one. So a stopped instance
+   * tries again by itself every WA_FAILED_RETRY_MS (slow: a real fault stays visible, and a number
+   * is not hammered), until it connects, is logged out or is stopped on purpose. Each try starts
+   * with a fresh loop window and reports `reconnecting` (reason `failed_retry`).
+   */
+  private retryFailedLater(): void {
+    const ms = this.d.config.WA_FAILED_RETRY_MS;
+    if (ms <= 0 || this.closing) return;
+    this.clearTimer();
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.closing || this.sock || this.p.state.status !== 'failed') return;
+      this.history = emptyHistory();
+      this.p.state.setStatus('reconnecting', { lastError: undefined }, { reason: 'failed_retry', retryInMs: 0 });
+      void this.open();
+    }, ms);
+    this.reconnectTimer.unref?.();
   }
 
   private clearTimer(): void {

@@ -25,7 +25,12 @@ export function errorCode(err: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
-export function classifySendError(err: unknown, instanceId: string): AppError {
+/** What was being sent to: a group's 403 is about that group, not the account. */
+export interface SendTarget {
+  group?: boolean;
+}
+
+export function classifySendError(err: unknown, instanceId: string, target: SendTarget = {}): AppError {
   if (isAppError(err)) return err;
   const message = (err as Error | undefined)?.message ?? String(err);
   const code = errorCode(err);
@@ -33,6 +38,13 @@ export function classifySendError(err: unknown, instanceId: string): AppError {
 
   if (code === 429 || lower.includes('rate-overlimit') || lower.includes('rate overlimit')) {
     return new AppError('rate_limited', `WhatsApp rate limit on instance ${instanceId}: ${message}`, { retryAfterMs: RATE_LIMIT_RETRY_MS, waCode: code }, { retryAfterMs: RATE_LIMIT_RETRY_MS });
+  }
+  // A send to a group starts with its metadata query (lib/Socket/messages-send.js relayMessage ->
+  // groupMetadata); for a group this number is not in (left, removed) the server answers
+  // <error code="403" text="forbidden"/>, a Boom 'forbidden' with data 403 (lib/Socket/groups.js
+  // groupQuery, lib/WABinary/generic-utils.js assertNodeErrorFree). Only that recipient fails.
+  if (target.group && (code === 403 || lower.includes('forbidden'))) {
+    return new AppError('not_in_group', `instance ${instanceId} is not a participant of this group: ${message}`, { waCode: code });
   }
   // 403: WhatsApp refuses this number (blocked, banned, restricted): no retry; campaigns stop.
   if (code === 403 || lower.includes('forbidden')) {
