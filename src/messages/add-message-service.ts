@@ -1,54 +1,79 @@
-import type { Request, Response } from 'express';
-import type { ServerDeps } from '../http/server-app';
+import type { Redis } from 'ioredis';
+import type { Config } from '../shared/config';
 import { AppError } from '../shared/errors';
 import { redisKeys } from '../shared/keys';
 import { assertPublicHttpUrl } from '../shared/url-guard';
-import { InstanceRegistry } from '../whatsapp/instance-registry';
+import { InstanceRegistry } from '../whatsapp/instances/registry';
+import type { AppQueue } from '../queues/factory';
 import { InstanceCache } from './instance-cache';
 import { MessageEnqueuer } from './enqueuer';
 import { messageJobAttempts } from './job-options';
 import { parseAddMessage } from './request-schema';
 
+/** What the service asks of the rest of the server; createAddMessageService builds the real ones. */
+export interface AddMessageDeps {
+  /** the instance registry behind a short cache (every request asks) */
+  instances: Pick<InstanceCache, 'get'>;
+  /** queues the job (batched writes, idempotency keys) */
+  enqueuer: Pick<MessageEnqueuer, 'enqueue'>;
+  /** rejects media URLs the server must not fetch (private addresses, unless allowed) */
+  checkMediaUrl: (url: string) => Promise<unknown>;
+  /** how far ahead a message may be scheduled */
+  maxScheduleMs: number;
+}
+
+/** The 202 body; the keys keep this order on the wire. */
+export interface AddMessageBody {
+  success: true;
+  jobId: string;
+  messageId: string;
+  status: 'queued';
+  instanceId: string;
+  to: string;
+  duplicate?: true;
+  scheduledFor?: string;
+}
+
+/** What the HTTP side writes: the status and body, and whether it was a repeat or scheduled. */
+export interface AddMessageResult {
+  status: 202;
+  body: AddMessageBody;
+  duplicate: boolean;
+  scheduledFor?: string;
+}
+
 /**
  * POST /queue/add-message, once per server (the fast path and the Express route share it): validate,
- * check the instance (cached), guard media URLs, queue (batched), answer 202.
+ * check the instance (cached), guard media URLs, queue (batched). It returns the answer instead of
+ * writing it, so the HTTP room decides how to write it (the hot path writes it by hand).
  */
 export class AddMessageService {
-  private readonly instances: InstanceCache;
-  private readonly enqueuer: MessageEnqueuer;
-  private readonly limits: { maxScheduleMs: number };
+  constructor(private readonly deps: AddMessageDeps) {}
 
-  constructor(private readonly deps: ServerDeps) {
-    const { config } = deps;
-    const keys = redisKeys(config.QUEUE_PREFIX);
-    this.instances = new InstanceCache(new InstanceRegistry(deps.redis, keys), config.INSTANCE_CACHE_MS);
-    this.enqueuer = new MessageEnqueuer(deps.queues.message, deps.redis, keys, { idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS, attempts: messageJobAttempts(config) });
-    this.limits = { maxScheduleMs: config.MESSAGE_MAX_SCHEDULE_DAYS * 86_400_000 };
-  }
-
-  async handle(req: Request, res: Response): Promise<void> {
-    const { config } = this.deps;
-    const header = req.headers['idempotency-key'];
-    const input = parseAddMessage(req.body, Array.isArray(header) ? header[0] : header, this.limits);
-    if (!(await this.instances.get(input.instanceId))) throw new AppError('instance_not_found', `instance ${input.instanceId} does not exist`, { instanceId: input.instanceId });
-    if ('url' in input.content) {
-      await assertPublicHttpUrl(input.content.url, { allowPrivate: config.ALLOW_PRIVATE_MEDIA_URLS, dnsTimeoutMs: config.MEDIA_URL_DNS_TIMEOUT_MS, field: 'mediaUrl' });
-    }
-    const queued = await this.enqueuer.enqueue(input);
-    const body: Record<string, unknown> = { success: true, jobId: queued.jobId, messageId: queued.messageId, status: 'queued', instanceId: input.instanceId, to: input.to };
+  async add(input: unknown, idempotencyKey: string | undefined): Promise<AddMessageResult> {
+    const request = parseAddMessage(input, idempotencyKey, { maxScheduleMs: this.deps.maxScheduleMs });
+    if (!(await this.deps.instances.get(request.instanceId))) throw new AppError('instance_not_found', `instance ${request.instanceId} does not exist`, { instanceId: request.instanceId });
+    if ('url' in request.content) await this.deps.checkMediaUrl(request.content.url);
+    const queued = await this.deps.enqueuer.enqueue(request);
+    const body: AddMessageBody = { success: true, jobId: queued.jobId, messageId: queued.messageId, status: 'queued', instanceId: request.instanceId, to: request.to };
     if (queued.duplicate) body.duplicate = true;
-    if (input.delayMs > 0) body.scheduledFor = new Date(Date.now() + input.delayMs).toISOString();
-    // written directly: res.json's ETag hashing and freshness checks are of no use on a POST answer
-    const text = JSON.stringify(body);
-    res.writeHead(202, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
+    if (request.delayMs > 0) body.scheduledFor = new Date(Date.now() + request.delayMs).toISOString();
+    return { status: 202, body, duplicate: !!queued.duplicate, scheduledFor: body.scheduledFor };
   }
 }
 
-const services = new WeakMap<ServerDeps, AddMessageService>();
+export type AddMessageConfig = Pick<
+  Config,
+  'QUEUE_PREFIX' | 'INSTANCE_CACHE_MS' | 'IDEMPOTENCY_TTL_SECONDS' | 'MESSAGE_MAX_SCHEDULE_DAYS' | 'ALLOW_PRIVATE_MEDIA_URLS' | 'MEDIA_URL_DNS_TIMEOUT_MS'
+> & Parameters<typeof messageJobAttempts>[0];
 
-/** The one AddMessageService of a server (its caches and write batches are shared). */
-export function addMessageService(deps: ServerDeps): AddMessageService {
-  let s = services.get(deps);
-  if (!s) services.set(deps, (s = new AddMessageService(deps)));
-  return s;
+/** The real service over Redis and the message queue; whatsapp-server's wiring builds one and shares it. */
+export function createAddMessageService(config: AddMessageConfig, redis: Redis, queue: AppQueue<'message'>): AddMessageService {
+  const keys = redisKeys(config.QUEUE_PREFIX);
+  return new AddMessageService({
+    instances: new InstanceCache(new InstanceRegistry(redis, keys), config.INSTANCE_CACHE_MS),
+    enqueuer: new MessageEnqueuer(queue, redis, keys, { idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS, attempts: messageJobAttempts(config) }),
+    checkMediaUrl: (url) => assertPublicHttpUrl(url, { allowPrivate: config.ALLOW_PRIVATE_MEDIA_URLS, dnsTimeoutMs: config.MEDIA_URL_DNS_TIMEOUT_MS, field: 'mediaUrl' }),
+    maxScheduleMs: config.MESSAGE_MAX_SCHEDULE_DAYS * 86_400_000,
+  });
 }

@@ -6,12 +6,15 @@ const WORKERS = [
   ['broadcast-worker', 'BROADCAST_WORKER_PORT'],
 ] as const;
 
+/** Where the workers listen (loopback ports). */
+export type WorkerStatsConfig = Pick<Config, 'WORKER_HOST' | (typeof WORKERS)[number][1]>;
+
 /**
  * Each worker's own GET /stats, fetched over loopback with a short deadline, so whatsapp-server's
  * /stats shows all four processes in one answer. A worker that does not answer is reported as
  * such instead of delaying the rest.
  */
-export async function fetchWorkerStats(config: Config, timeoutMs = 1000): Promise<Record<string, unknown>> {
+export async function fetchWorkerStats(config: WorkerStatsConfig, timeoutMs = 1000): Promise<Record<string, unknown>> {
   const host = config.WORKER_HOST === '0.0.0.0' || config.WORKER_HOST === '::' ? '127.0.0.1' : config.WORKER_HOST;
   const entries = await Promise.all(
     WORKERS.map(async ([name, portVar]) => {

@@ -7,7 +7,7 @@ import { parseProm, sampleValue, Sample } from '../helpers/prom';
 import { startServer, StartedServer } from '../../src/apps/whatsapp-server/wiring';
 import { messageWorkerSpec } from '../../src/apps/message-worker/wiring';
 import { webhookWorkerSpec } from '../../src/apps/webhook-worker/wiring';
-import { startWorker } from '../../src/shared/worker-process';
+import { startWorker } from '../../src/apps/_runtime/worker-process';
 import { silentLogger } from '../../src/shared/logger';
 import type { Config } from '../../src/shared/config';
 import type { Running } from '../../src/shared/lifecycle';

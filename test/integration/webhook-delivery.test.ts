@@ -9,8 +9,8 @@ import { startWorker } from '../../src/apps/_runtime/worker-process';
 import { webhookWorkerSpec } from '../../src/apps/webhook-worker/wiring';
 import { createQueues, QueueSet } from '../../src/queues/factory';
 import { EventPublisher } from '../../src/queues/publisher';
-import { createServerApp, ServerDeps } from '../../src/http/server-app';
-import { webhooksRouter } from '../../src/http/routes/webhooks';
+import { createServerApp } from '../../src/http/server-app';
+import { publicRoom, PublicRoomDeps } from '../../src/http/rooms/public';
 import { verifySignature } from '../../src/webhooks/signature';
 import { WebhookDeliverer } from '../../src/webhooks/deliver';
 import { DeadLetterStore } from '../../src/webhooks/dead-letters';
@@ -53,8 +53,9 @@ beforeAll(async () => {
   producer = createQueues(config, logger);
   publisher = new EventPublisher(producer.queues.webhook, logger);
   redis = new IORedis(REDIS_URL);
-  const deps = { config, logger, redis, queues: producer.queues, routers: [webhooksRouter] } as unknown as ServerDeps;
-  app = createServerApp(deps);
+  // only the public room's webhook routes are used here: no sessions, events or add-message
+  const deps = { config, logger, redis, queues: producer.queues } as unknown as PublicRoomDeps;
+  app = createServerApp({ logger, health: { processName: 'whatsapp-server', redis, queues: Object.values(producer.queues) }, rooms: [], fallback: publicRoom(deps) });
 });
 
 afterAll(async () => {

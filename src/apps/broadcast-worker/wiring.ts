@@ -1,6 +1,6 @@
 import type { Config } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
-import type { WorkerSpec } from '../../shared/worker-process';
+import type { WorkerSpec } from '../_runtime/worker-process';
 import { createCampaignHandler } from '../../campaigns/worker';
 
 /** broadcast-worker: consumes the `broadcast` queue; one job per campaign, run by the campaign runner. */

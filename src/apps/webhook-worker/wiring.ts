@@ -1,6 +1,6 @@
 import { Config, requireSecrets } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
-import type { WorkerSpec } from '../../shared/worker-process';
+import type { WorkerSpec } from '../_runtime/worker-process';
 import { WebhookDeliverer } from '../../webhooks/deliver';
 import { DeadLetterStore } from '../../webhooks/dead-letters';
 import { createWebhookHandler, deadLetterStalledJobs } from '../../webhooks/handler';

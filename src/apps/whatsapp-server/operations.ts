@@ -1,14 +1,9 @@
-import type { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
 import type { Queues } from '../../queues/factory';
 import type { EventPublisher } from '../../queues/publisher';
 import { enqueueMaintenance } from '../../queues/maintenance-jobs';
-import type { ServerDeps } from '../../http/server-app';
-import { adminRouter } from '../../http/routes/admin';
-import { metricsRouter } from '../../http/routes/metrics';
-import { openapiRouter } from '../../http/routes/openapi';
 import { createProcessMetrics, ProcessMetrics } from '../../metrics/registry';
 import { instrumentServer } from '../../metrics/instrument';
 import { publishHeartbeats, HeartbeatSource } from '../../maintenance/heartbeat';
@@ -25,9 +20,8 @@ export interface OperationsDeps {
 }
 
 export interface ServerOperations {
+  /** the registry the ops room serves (GET /metrics, /stats) */
   metrics: ProcessMetrics;
-  /** mounted before the global API key check: each carries its own auth (see the modules) */
-  routers: Array<(deps: ServerDeps) => Router>;
   /** starts the maintenance schedules (call once Redis is ready) */
   start(): MaintenanceSchedule;
   /** enqueues one heartbeat per instance now (what the schedule calls) */
@@ -36,8 +30,8 @@ export interface ServerOperations {
 }
 
 /**
- * Everything whatsapp-server adds for operators: its metrics registry (GET /metrics, /stats, pm2
- * monit), Bull Board at /admin/queues, /openapi.json, and the maintenance schedules.
+ * Everything whatsapp-server adds for operators: its metrics registry (served by the ops room with
+ * Bull Board and /openapi.json; also pm2 monit), the heartbeat and the maintenance schedules.
  */
 export function serverOperations(deps: OperationsDeps): ServerOperations {
   const metrics = createProcessMetrics('whatsapp-server');
@@ -56,7 +50,6 @@ export function serverOperations(deps: OperationsDeps): ServerOperations {
   let schedule: MaintenanceSchedule | undefined;
   return {
     metrics,
-    routers: [adminRouter, metricsRouter(metrics), openapiRouter],
     heartbeat,
     start() {
       schedule ??= startMaintenanceSchedule(deps.config, deps.logger, {

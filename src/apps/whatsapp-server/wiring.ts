@@ -1,20 +1,20 @@
 import type { Server } from 'node:http';
 import type { Express } from 'express';
+import type { Redis } from 'ioredis';
 import { Config, requireSecrets } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
 import { createRedis, waitForRedis, checkRedisDurability } from '../../shared/redis';
 import { closeServer, listen, Running, signalReady } from '../../shared/lifecycle';
-import { createQueues } from '../../queues/factory';
-import { createServerApp, ServerDeps } from '../../http/server-app';
-import { webhooksRouter } from '../../http/routes/webhooks';
-import { instancesRouter } from '../../http/routes/instances';
-import { instanceMediaRouter } from '../../http/routes/instance-media';
-import { internalRouter } from '../../http/routes/internal';
-import { addMessageFastPath, messagesRouter } from '../../http/routes/messages';
-import { broadcastBodyParser, broadcastRoutes } from '../../http/routes/broadcasts';
+import { createQueues, Queues } from '../../queues/factory';
+import { createServerApp } from '../../http/server-app';
+import { publicRoom } from '../../http/rooms/public';
+import { internalRoom } from '../../http/rooms/internal';
+import { opsRoom } from '../../http/rooms/ops';
+import { createAddMessageService } from '../../messages/add-message-service';
 import { campaignReceiptObserver } from '../../campaigns/receipts';
 import { CampaignStore, retentionSeconds } from '../../campaigns/store';
 import { messageStatusObserver } from '../../messages/receipts';
+import { CircuitBreaker } from '../../pacing/circuit-breaker';
 import { StatusStore } from '../../messages/status-store';
 import { redisKeys } from '../../shared/keys';
 import { EventPublisher } from '../../queues/publisher';
@@ -24,10 +24,20 @@ import type { RestoreSummary } from '../../whatsapp/session-restore';
 import type { SessionDriver } from '../../whatsapp/types';
 import { serverOperations, ServerOperations } from './operations';
 
+/** The real objects the rooms were built from (tests reach the queues and Redis through them). */
+export interface ServerObjects {
+  config: SecretConfig;
+  logger: Logger;
+  redis: Redis;
+  queues: Queues;
+}
+
+type SecretConfig = Config & { API_KEY: string; INTERNAL_TOKEN: string };
+
 export interface StartedServer extends Running {
   app: Express;
   server: Server;
-  deps: ServerDeps;
+  deps: ServerObjects;
   sessions: SessionManager;
   events: EventPublisher;
   /** metrics, maintenance schedules and heartbeat (operators' side) */
@@ -53,27 +63,31 @@ export async function startServer(config: Config, logger: Logger): Promise<Start
     throw err;
   }
   const events = new EventPublisher(queueSet.queues.webhook, logger);
-  // receipts move message statuses (sent/delivered/read) before the event goes to the CRM
-  events.observe(messageStatusObserver(new StatusStore(redis, redisKeys(config.QUEUE_PREFIX), config.MESSAGE_RETENTION_DAYS)));
+  // a late rejection counts as a send failure of the instance (repeated ones pause its sends)
+  const breaker = new CircuitBreaker(redis, redisKeys(config.QUEUE_PREFIX), { threshold: config.CIRCUIT_FAILURE_THRESHOLD, pauseMs: config.CIRCUIT_PAUSE_MS, publish: (e) => events.publish(e), logger });
+  // receipts move message statuses (sent/delivered/read, late rejections) before the event goes to the CRM
+  events.observe(
+    messageStatusObserver(new StatusStore(redis, redisKeys(config.QUEUE_PREFIX), config.MESSAGE_RETENTION_DAYS), {
+      publish: (e) => events.publish(e),
+      onRejected: async (instanceId, r) => void (await breaker.recordFailure(instanceId, `late rejection ${r.waCode}: ${r.code}`)),
+    }),
+  );
   // receipts of campaign messages count delivered/read per campaign (each recipient once)
   events.observe(campaignReceiptObserver(new CampaignStore(redis, redisKeys(config.QUEUE_PREFIX), retentionSeconds(config.MESSAGE_RETENTION_DAYS))));
   const sessions = new SessionManager({ config, logger, redis, driver, publisher: events });
   // metrics, /stats, Bull Board, /openapi.json and the maintenance schedules
   const ops = serverOperations({ config, logger, redis, queues: queueSet.queues, events, sessions });
-  const deps: ServerDeps = {
-    config: config as ServerDeps['config'],
+  const deps: ServerObjects = { config: config as SecretConfig, logger, redis, queues: queueSet.queues };
+  // one service for the fast path and the route: one instance cache, one write batch
+  const addMessage = createAddMessageService(config, redis, queueSet.queues.message);
+  const app = createServerApp({
     logger,
-    redis,
-    queues: queueSet.queues,
-    routers: [messagesRouter, webhooksRouter, instancesRouter, instanceMediaRouter, broadcastRoutes],
-    fastRoutes: [addMessageFastPath],
-    bodyParsers: [broadcastBodyParser],
-    internalRouters: [internalRouter, ...ops.routers],
-    sessions,
-    events,
-    healthExtra: () => ({ driver: driver.name, sessions: sessions.counts() }),
-  };
-  const app = createServerApp(deps);
+    health: { processName: 'whatsapp-server', redis, queues: Object.values(queueSet.queues), extra: () => ({ driver: driver.name, sessions: sessions.counts() }) },
+    // each room its own prefix, auth, body limit and deps; a later dashboard room is listed here too
+    rooms: [internalRoom({ ...deps, sessions }), opsRoom({ config: deps.config, metrics: ops.metrics, queues: queueSet.queues })],
+    // every other path is the public API's (API key first)
+    fallback: publicRoom({ ...deps, sessions, events, addMessage }),
+  });
   let server: Server;
   try {
     server = await listen(app, config.SERVER_PORT, config.HOST);
@@ -105,6 +119,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Start
       await closeServer(server);
       // Sockets close (credentials kept) and their last events reach the queue before it closes.
       await sessions.endAll();
+      breaker.close();
       await queueSet.close();
       await redis.quit().catch(() => redis.disconnect());
     },

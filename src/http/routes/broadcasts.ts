@@ -1,11 +1,14 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { ServerDeps } from '../server-app';
-import { requireKey } from '../auth';
-import { parseInput } from '../validate';
+import type { Config } from '../../shared/config';
+import type { Logger } from '../../shared/logger';
+import { parseInput } from '../../shared/parse-input';
 import { AppError } from '../../shared/errors';
 import { redisKeys } from '../../shared/keys';
 import { assertPublicHttpUrl } from '../../shared/url-guard';
+import type { AppQueue } from '../../queues/factory';
+import type { EventPublisher } from '../../queues/publisher';
 import { CampaignStore, retentionSeconds } from '../../campaigns/store';
 import { acceptBroadcast } from '../../campaigns/create';
 import { controlCampaign, ControlAction } from '../../campaigns/control';
@@ -13,28 +16,28 @@ import { loadSummary } from '../../campaigns/summary';
 import { CAMPAIGN_ID_RE } from '../../campaigns/schema';
 import { streamSummary } from './broadcast-stream';
 
-/**
- * add-broadcast gets its own JSON body limit (BROADCAST_BODY_LIMIT, 100,000 contacts are about
- * 4 MB) and checks the API key before reading the body, so only callers with the key can make the
- * server parse a large body. Mounted before the global parser (BODY_LIMIT), which then skips it.
- */
-export function broadcastBodyParser(deps: ServerDeps): Router {
-  const router = Router();
-  router.post('/queue/add-broadcast', requireKey(deps.config.API_KEY), express.json({ limit: deps.config.BROADCAST_BODY_LIMIT }));
-  return router;
-}
-
 const recipientsQuery = z.object({
   recipients: z.enum(['failed']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-/** Campaign routes: create, status (with failed recipients), pause / resume / cancel. */
-export function broadcastRoutes(deps: ServerDeps): Router {
-  const { config } = deps;
+export interface BroadcastRouteDeps {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  queue: AppQueue<'broadcast'>;
+  /** campaign.completed for a campaign cancelled before its job ran */
+  events: Pick<EventPublisher, 'publish'>;
+}
+
+/**
+ * Campaign routes: create, status (with failed recipients), pause / resume / cancel. add-broadcast's
+ * larger body limit is the public room's (it checks the key before reading the body).
+ */
+export function broadcastRoutes(deps: BroadcastRouteDeps): Router {
+  const { config, queue } = deps;
   const store = new CampaignStore(deps.redis, redisKeys(config.QUEUE_PREFIX), retentionSeconds(config.MESSAGE_RETENTION_DAYS));
-  const queue = deps.queues.broadcast;
   const pacing = { minGapMs: config.PACING_MIN_GAP_MS, jitterMs: config.PACING_JITTER_MS };
   const checkMediaUrl = (url: string) =>
     assertPublicHttpUrl(url, { allowPrivate: config.ALLOW_PRIVATE_MEDIA_URLS, dnsTimeoutMs: config.MEDIA_URL_DNS_TIMEOUT_MS, field: 'mediaUrl' });
@@ -68,7 +71,7 @@ export function broadcastRoutes(deps: ServerDeps): Router {
       const { previousStatus, jobRemoved } = await controlCampaign({ store, queue }, campaignId, action);
       const summary = await loadSummary(store, campaignId, pacing);
       // a campaign cancelled before its job ran has no worker to report its end
-      if (jobRemoved && summary) deps.events?.publish({ type: 'campaign.completed', instanceId: summary.instanceId, data: { ...summary } });
+      if (jobRemoved && summary) deps.events.publish({ type: 'campaign.completed', instanceId: summary.instanceId, data: { ...summary } });
       res.json({ success: true, action, previousStatus, ...summary });
     });
   }

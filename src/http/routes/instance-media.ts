@@ -1,25 +1,33 @@
 import { ByteCap } from '../../shared/byte-cap';
 import { pipeline } from 'node:stream/promises';
 import { Router } from 'express';
-import type { ServerDeps } from '../server-app';
-import { parseInput } from '../validate';
+import type { Config } from '../../shared/config';
+import type { Logger } from '../../shared/logger';
+import { parseInput } from '../../shared/parse-input';
 import { AppError } from '../../shared/errors';
 import { MESSAGE_ID_RE } from '../../whatsapp/ids';
 import { simulatedIncomingSchema } from '../../whatsapp/sandbox-incoming';
 import { isSandboxSession } from '../../whatsapp/sandbox-driver';
-import { paramInstanceId, requireSessions } from './instances';
+import type { SessionManager } from '../../whatsapp/session-manager';
+import { paramInstanceId } from './instances';
 
 /**
  * Incoming media and the sandbox's incoming messages (behind the API key):
  *   GET  /instance/:id/media/:messageId        streams the media of a received message (MEDIA_MAX_BYTES, else 413)
  *   POST /instance/:id/sandbox/incoming        makes a sandbox instance "receive" a message (404 with Baileys)
  */
-export function instanceMediaRouter(deps: ServerDeps): Router {
+export interface InstanceMediaRouteDeps {
+  config: Pick<Config, 'MEDIA_MAX_BYTES'>;
+  logger: Logger;
+  sessions: Pick<SessionManager, 'session' | 'connectedSession' | 'driverName'>;
+}
+
+export function instanceMediaRouter(deps: InstanceMediaRouteDeps): Router {
   const router = Router();
   const maxBytes = deps.config.MEDIA_MAX_BYTES;
 
   router.get('/instance/:id/media/:messageId', async (req, res) => {
-    const sessions = requireSessions(deps);
+    const { sessions } = deps;
     const instanceId = paramInstanceId(req);
     const messageId = String(req.params.messageId);
     if (!MESSAGE_ID_RE.test(messageId)) throw new AppError('bad_request', 'messageId must be 8 to 64 letters or digits');
@@ -41,7 +49,7 @@ export function instanceMediaRouter(deps: ServerDeps): Router {
   });
 
   router.post('/instance/:id/sandbox/incoming', async (req, res) => {
-    const sessions = requireSessions(deps);
+    const { sessions } = deps;
     if (sessions.driverName !== 'sandbox') throw new AppError('not_found', 'sandbox routes exist only with WHATSAPP_DRIVER=sandbox');
     const instanceId = paramInstanceId(req);
     const input = parseInput(simulatedIncomingSchema, req.body ?? {});

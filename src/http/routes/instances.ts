@@ -1,8 +1,7 @@
 import { Router, Request } from 'express';
 import QRCode from 'qrcode';
 import { z } from 'zod';
-import type { ServerDeps } from '../server-app';
-import { parseInput } from '../validate';
+import { parseInput } from '../../shared/parse-input';
 import { AppError } from '../../shared/errors';
 import { normalizePhone } from '../../whatsapp/phone';
 import { httpUrlSchema } from '../../whatsapp/content-schema';
@@ -33,11 +32,6 @@ export function bodyInstanceId(body: { instanceId?: string; instanceName?: strin
   return id;
 }
 
-export function requireSessions(deps: ServerDeps): SessionManager {
-  if (!deps.sessions) throw new AppError('internal', 'session manager is not wired');
-  return deps.sessions;
-}
-
 /** The :id path parameter, checked against INSTANCE_ID_RE (400). */
 export function paramInstanceId(req: Request): string {
   const id = String(req.params.id);
@@ -57,9 +51,13 @@ export function instanceJson(view: InstanceView): Record<string, unknown> {
  *   GET  /instance/:id/status     GET /instance/:id/qr[?format=png]     POST /instance/:id/restart
  *   GET  /instances
  */
-export function instancesRouter(deps: ServerDeps): Router {
+export interface InstancesRouteDeps {
+  sessions: Pick<SessionManager, 'create' | 'delete' | 'list' | 'status' | 'restart'>;
+}
+
+export function instancesRouter(deps: InstancesRouteDeps): Router {
   const router = Router();
-  const sessions = () => requireSessions(deps);
+  const { sessions } = deps;
 
   router.post('/instance/create', async (req, res) => {
     const body = parseInput(createBody, req.body ?? {});
@@ -71,7 +69,7 @@ export function instancesRouter(deps: ServerDeps): Router {
         fields: [{ field: 'phone', message: 'not a phone number' }],
       });
     }
-    const view = await sessions().create({ instanceId, pairingPhone, webhookUrl: body.webhookUrl });
+    const view = await sessions.create({ instanceId, pairingPhone, webhookUrl: body.webhookUrl });
     res.status(201).json({
       success: true,
       instanceId,
@@ -84,24 +82,24 @@ export function instancesRouter(deps: ServerDeps): Router {
 
   router.post('/instance/delete', async (req, res) => {
     const instanceId = bodyInstanceId(parseInput(deleteBody, req.body ?? {}));
-    await sessions().delete(instanceId);
+    await sessions.delete(instanceId);
     res.json({ success: true, instanceId, deleted: true });
   });
 
   router.get('/instances', async (_req, res) => {
-    const instances = await sessions().list();
+    const instances = await sessions.list();
     res.json({ success: true, count: instances.length, instances: instances.map(instanceJson) });
   });
 
   router.get('/instance/:id/status', async (req, res) => {
-    const view = await sessions().status(paramInstanceId(req));
+    const view = await sessions.status(paramInstanceId(req));
     res.json({ success: true, instanceId: view.instanceId, status: view.status, connected: view.status === 'connected', instance: instanceJson(view) });
   });
 
   router.get('/instance/:id/qr', async (req, res) => {
     const instanceId = paramInstanceId(req);
     const { format } = parseInput(qrQuery, req.query);
-    const view = await sessions().status(instanceId);
+    const view = await sessions.status(instanceId);
     if (format === 'png') {
       if (!view.qr) throw new AppError('not_found', `instance ${instanceId} has no QR code now (status ${view.status})`, { status: view.status });
       const png = await QRCode.toBuffer(view.qr, { type: 'png', width: 320, margin: 2, errorCorrectionLevel: 'L' });
@@ -112,7 +110,7 @@ export function instancesRouter(deps: ServerDeps): Router {
   });
 
   router.post('/instance/:id/restart', async (req, res) => {
-    const view = await sessions().restart(paramInstanceId(req));
+    const view = await sessions.restart(paramInstanceId(req));
     res.json({ success: true, instanceId: view.instanceId, status: view.status, qr: view.qr ?? null, pairingCode: view.pairingCode ?? null, instance: instanceJson(view) });
   });
 

@@ -1,32 +1,52 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router, RequestHandler } from 'express';
-import type { ServerDeps } from '../server-app';
-import { requireKey } from '../auth';
+import type { Redis } from 'ioredis';
 import { isPlainJson, limitBytes, readJsonBody } from '../fast-json';
+import type { Config } from '../../shared/config';
 import { AppError } from '../../shared/errors';
 import { redisKeys } from '../../shared/keys';
+import type { AppQueue } from '../../queues/factory';
 import { MESSAGE_ID_RE } from '../../whatsapp/ids';
 import { StatusStore } from '../../messages/status-store';
 import { messageView } from '../../messages/message-view';
-import { addMessageService } from '../../messages/add-message-service';
+import type { AddMessageResult, AddMessageService } from '../../messages/add-message-service';
+
+export interface MessagesRouteDeps {
+  config: Pick<Config, 'QUEUE_PREFIX' | 'MESSAGE_RETENTION_DAYS'>;
+  redis: Redis;
+  queue: AppQueue<'message'>;
+  /** the server's one service (shared with the fast path: one instance cache, one write batch) */
+  addMessage: Pick<AddMessageService, 'add'>;
+}
+
+function idempotencyKey(req: IncomingMessage): string | undefined {
+  const header = req.headers['idempotency-key'];
+  return Array.isArray(header) ? header[0] : header;
+}
+
+/** Written directly: res.json's ETag hashing and freshness checks are of no use on a POST answer (hot path). */
+function writeAccepted(res: ServerResponse, result: AddMessageResult): void {
+  const text = JSON.stringify(result.body);
+  res.writeHead(result.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
+}
 
 /**
  * Single messages (API key):
  *   POST /queue/add-message   validate, queue, answer 202 { success, jobId, messageId } in milliseconds
  *   GET  /messages/:messageId status, attempts and timestamps of one message
  */
-export function messagesRouter(deps: ServerDeps): Router {
+export function messagesRouter(deps: MessagesRouteDeps): Router {
   const { config } = deps;
   const statuses = new StatusStore(deps.redis, redisKeys(config.QUEUE_PREFIX), config.MESSAGE_RETENTION_DAYS);
-  const service = addMessageService(deps);
   const router = Router();
 
   // bodies the fast path leaves to Express (compressed, other charsets) arrive here
-  router.post('/queue/add-message', (req, res) => service.handle(req, res));
+  router.post('/queue/add-message', async (req, res) => writeAccepted(res, await deps.addMessage.add(req.body, idempotencyKey(req))));
 
   router.get('/messages/:messageId', async (req, res) => {
     const id = String(req.params.messageId);
     if (!MESSAGE_ID_RE.test(id)) throw new AppError('validation_failed', 'messageId must be 8 to 64 letters or digits', { fields: [{ field: 'messageId', message: 'invalid' }] });
-    const view = await messageView(id, statuses, deps.queues.message);
+    const view = await messageView(id, statuses, deps.queue);
     if (!view) throw new AppError('not_found', `no message ${id} (unknown, or older than ${config.MESSAGE_RETENTION_DAYS} days)`);
     res.json({ success: true, message: view });
   });
@@ -34,15 +54,23 @@ export function messagesRouter(deps: ServerDeps): Router {
   return router;
 }
 
+export interface FastPathDeps {
+  /** the public room's API key check */
+  auth: RequestHandler;
+  redis: Redis;
+  /** the public room's BODY_LIMIT */
+  bodyLimit: string;
+  addMessage: Pick<AddMessageService, 'add'>;
+}
+
 /**
  * The hot path, mounted ahead of the generic middleware chain: a plain-JSON POST /queue/add-message
  * is authenticated, checked for Redis, read and answered here, with the same checks and errors as
  * the chain (API key 401, Redis 503, 413, 400 malformed JSON). Everything else passes through.
  */
-export function addMessageFastPath(deps: ServerDeps): RequestHandler {
-  const service = addMessageService(deps);
-  const limit = limitBytes(deps.config.BODY_LIMIT);
-  const auth = requireKey(deps.config.API_KEY);
+export function addMessageFastPath(deps: FastPathDeps): RequestHandler {
+  const { auth, addMessage } = deps;
+  const limit = limitBytes(deps.bodyLimit);
   return (req, res, next) => {
     if (req.method !== 'POST' || (req.url !== '/queue/add-message' && !req.url.startsWith('/queue/add-message?')) || !isPlainJson(req)) return next();
     auth(req, res, (err?: unknown) => {
@@ -51,8 +79,9 @@ export function addMessageFastPath(deps: ServerDeps): RequestHandler {
       readJsonBody(req, limit)
         .then((body) => {
           req.body = body;
-          return service.handle(req, res);
+          return addMessage.add(body, idempotencyKey(req));
         })
+        .then((result) => writeAccepted(res, result))
         .catch(next);
     });
   };

@@ -1,7 +1,9 @@
 import { Router } from 'express';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { ServerDeps } from '../server-app';
-import { parseInput } from '../validate';
+import type { Config } from '../../shared/config';
+import { parseInput } from '../../shared/parse-input';
+import type { AppQueue } from '../../queues/factory';
 import { DeadLetterStore } from '../../webhooks/dead-letters';
 import { replayDeadLetters } from '../../webhooks/replay';
 
@@ -19,7 +21,14 @@ const replayBody = z
  *   GET  /webhooks/dead?limit=50&offset=0   newest first
  *   POST /webhooks/replay { ids?: string[] } re-queue the given (or all) events, same event ids
  */
-export function webhooksRouter(deps: ServerDeps): Router {
+export interface WebhooksRouteDeps {
+  config: Pick<Config, 'QUEUE_PREFIX' | 'DEAD_LETTER_MAX'>;
+  redis: Redis;
+  /** where replayed events go back to */
+  queue: AppQueue<'webhook'>;
+}
+
+export function webhooksRouter(deps: WebhooksRouteDeps): Router {
   const router = Router();
   const store = new DeadLetterStore(deps.redis, deps.config.QUEUE_PREFIX, deps.config.DEAD_LETTER_MAX);
 
@@ -31,7 +40,7 @@ export function webhooksRouter(deps: ServerDeps): Router {
 
   router.post('/webhooks/replay', async (req, res) => {
     const { ids } = parseInput(replayBody, req.body ?? {});
-    const result = await replayDeadLetters(store, deps.queues.webhook, ids);
+    const result = await replayDeadLetters(store, deps.queue, ids);
     res.json({ success: true, ...result });
   });
 

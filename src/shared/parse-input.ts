@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import { AppError } from '../shared/errors';
+import { AppError } from './errors';
 
 /** Parses input with a schema; failures become a 400 listing each bad field. */
 export function parseInput<T>(schema: ZodType<T>, input: unknown): T {

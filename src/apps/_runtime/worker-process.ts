@@ -1,15 +1,15 @@
 import type { Express } from 'express';
-import type { Config } from './config';
-import type { Logger } from './logger';
-import { createRedis, waitForRedis, checkRedisDurability } from './redis';
-import { closeServer, listen, Running, signalReady, ProcessName } from './lifecycle';
-import { createQueues, consume, JobHandler, NamedHandlers, QueueSet } from '../queues/factory';
-import type { QueueName } from '../queues/contract';
-import { createWorkerApp } from '../http/worker-app';
+import type { Config } from '../../shared/config';
+import type { Logger } from '../../shared/logger';
+import { createRedis, waitForRedis, checkRedisDurability } from '../../shared/redis';
+import { closeServer, listen, Running, signalReady, ProcessName } from '../../shared/lifecycle';
+import { createQueues, consume, JobHandler, NamedHandlers, QueueSet } from '../../queues/factory';
+import type { QueueName } from '../../queues/contract';
+import { createWorkerApp } from '../../http/worker-app';
 import type { Redis } from 'ioredis';
-import { createProcessMetrics, ProcessMetrics } from '../metrics/registry';
-import { instrumentWorker } from '../metrics/instrument';
-import { metricsHandler, statsSnapshot } from '../metrics/http';
+import { createProcessMetrics, ProcessMetrics } from '../../metrics/registry';
+import { instrumentWorker } from '../../metrics/instrument';
+import { metricsHandler, statsSnapshot } from '../../metrics/http';
 
 export interface WorkerContext {
   config: Config;

@@ -1,0 +1,70 @@
+import express, { Router } from 'express';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../shared/config';
+import type { Logger } from '../../shared/logger';
+import type { Queues } from '../../queues/factory';
+import type { EventPublisher } from '../../queues/publisher';
+import type { SessionManager } from '../../whatsapp/session-manager';
+import type { AddMessageService } from '../../messages/add-message-service';
+import { requireKey } from '../auth';
+import { queueStatusHandler, requireRedis } from '../health';
+import { addMessageFastPath, messagesRouter } from '../routes/messages';
+import { webhooksRouter } from '../routes/webhooks';
+import { instancesRouter } from '../routes/instances';
+import { instanceMediaRouter } from '../routes/instance-media';
+import { broadcastRoutes } from '../routes/broadcasts';
+import type { HttpRoom } from './room';
+
+/** What the public API uses; nothing of the internal API or the operators' side. */
+export interface PublicRoomDeps {
+  config: Config & { API_KEY: string };
+  logger: Logger;
+  redis: Redis;
+  queues: Queues;
+  /** instances, incoming media and the sandbox's incoming messages */
+  sessions: SessionManager;
+  /** campaign.completed when a cancel removed a campaign's job */
+  events: Pick<EventPublisher, 'publish'>;
+  /** built once by the wiring: the fast path and the Express route share its cache and write batches */
+  addMessage: Pick<AddMessageService, 'add'>;
+}
+
+/**
+ * The public API (the CRM's edge functions): add-message with its fast path, messages, instances,
+ * instance media, broadcasts, webhook dead letters and replay, /queue-status. API key auth,
+ * BODY_LIMIT (add-broadcast: BROADCAST_BODY_LIMIT), and Redis for everything but /queue-status
+ * (which reports Redis being away itself).
+ *
+ * It is the server's fallback room, mounted at '/' after the others: every path no other room
+ * answered lands here, so an unknown path is 401 without the key and 404 (or 503 while Redis is
+ * away) with it.
+ */
+export function publicRoom(deps: PublicRoomDeps): HttpRoom {
+  const { config, redis, queues } = deps;
+  // the expected key is hashed once and shared by the fast path and the room's chain
+  const auth = requireKey(config.API_KEY);
+  const router = Router();
+  // add-broadcast's larger limit (100,000 contacts are about 4 MB) is read only after the key,
+  // so only callers with the key can make the server parse a large body
+  router.post('/queue/add-broadcast', auth, express.json({ limit: config.BROADCAST_BODY_LIMIT }));
+  // the room's BODY_LIMIT parser comes before its key check (as always: 413 and 400 for bad bodies
+  // whoever sends them); it skips a body an earlier parser already read
+  router.use(express.json({ limit: config.BODY_LIMIT }));
+  router.use(auth);
+  router.get('/queue-status', queueStatusHandler(redis, Object.values(queues)));
+  router.use(requireRedis(redis));
+  router.use(
+    messagesRouter({ config, redis, queue: queues.message, addMessage: deps.addMessage }),
+    webhooksRouter({ config, redis, queue: queues.webhook }),
+    instancesRouter({ sessions: deps.sessions }),
+    instanceMediaRouter({ config, logger: deps.logger, sessions: deps.sessions }),
+    broadcastRoutes({ config, logger: deps.logger, redis, queue: queues.broadcast, events: deps.events }),
+  );
+  return {
+    name: 'public',
+    prefix: '/',
+    // a plain-JSON add-message is answered before any body parsing (a measured hot path)
+    early: addMessageFastPath({ auth, redis, bodyLimit: config.BODY_LIMIT, addMessage: deps.addMessage }),
+    router,
+  };
+}

@@ -1,0 +1,24 @@
+import type { RequestHandler, Router } from 'express';
+
+/**
+ * One room of whatsapp-server's HTTP surface (as a fastify plugin is): where it is mounted, who may
+ * enter, how large a body it reads and which objects it uses are the room's own, so adding a room
+ * never moves another room's auth. Rooms are built from narrow deps (an interface per room) by the
+ * app's wiring, then handed to createServerApp, which only mounts them.
+ *
+ * A later dashboard room joins the same way: its own prefix, auth, body limit and deps interface,
+ * listed among the server's rooms (ahead of the public room, which answers every unclaimed path).
+ */
+export interface HttpRoom {
+  /** for reading and logs: 'public', 'internal', 'ops' */
+  name: string;
+  /**
+   * where the router is mounted: a prefix ('/internal'; routes inside are relative to it), or '/'
+   * for a room that claims a set of full paths itself (ops) or every unclaimed path (public)
+   */
+  prefix: string;
+  /** runs ahead of the body checks of every room: a hot path that authenticates and reads its body itself */
+  early?: RequestHandler;
+  /** the room's own auth, body parser, Redis guard and routes, in that room's order */
+  router: Router;
+}
