@@ -102,7 +102,8 @@ describe('whatsapp-server with the Baileys driver against the stand-in', () => {
     expect(res.status).toBe(202);
     const id = res.body.messageId as string;
     const out = await stack.wa.waitForOutgoing((o) => o.id === id, 30_000);
-    expect(out.to).toBe(`${CONTACT}@s.whatsapp.net`);
+    // the contact wrote from its LID: a send addressed by phone goes to the address the chat uses
+    expect(out.to).toBe(`${CONTACT_LID}@lid`);
     expect(out.type).toBe('text');
 
     const view = async () => (await stack.call('GET', `/messages/${id}`)).body.message;
@@ -121,7 +122,7 @@ describe('whatsapp-server with the Baileys driver against the stand-in', () => {
     const res = await stack.call('POST', '/queue/add-message', { instanceId: ID, phone: CONTACT, mediaType: 'image', mediaUrl, message: 'orçamento' });
     expect(res.status).toBe(202);
     const out = await stack.wa.waitForOutgoing((o) => o.id === res.body.messageId, 30_000);
-    expect(out).toMatchObject({ to: `${CONTACT}@s.whatsapp.net`, type: 'media' });
+    expect(out).toMatchObject({ to: `${CONTACT_LID}@lid`, type: 'media' });
     const upload = stack.wa.media!.uploads.at(-1)!;
     expect(upload.type).toBe('image');
     // AES-CBC of the bytes (padded to 16) plus the 10-byte MAC
