@@ -10,7 +10,7 @@ import type { MessageFailedData, MessageReceivedData, MessageSentData, MessageSt
 type Fields<T> = { readonly [K in keyof Required<T>]: true };
 
 const sender: Fields<SenderData> = {
-  messageId: true, chatId: true, isGroup: true, fromMe: true, from: true, fromJid: true, fromLid: true,
+  messageId: true, chatId: true, isGroup: true, fromMe: true, from: true, fromJid: true, fromLid: true, lid: true,
   participant: true, participantLid: true, pushName: true, timestamp: true, sandbox: true,
 };
 const received: Fields<MessageReceivedData> = {
@@ -19,7 +19,7 @@ const received: Fields<MessageReceivedData> = {
 };
 const undecryptable: Fields<MessageUndecryptableData> = { ...sender, error: true, offline: true };
 const status: Fields<MessageStatusData> = {
-  messageId: true, waMessageId: true, chatId: true, fromMe: true, status: true, participant: true, participantLid: true,
+  messageId: true, waMessageId: true, chatId: true, lid: true, fromMe: true, status: true, participant: true, participantLid: true,
   timestamp: true, error: true, sandbox: true,
 };
 const sent: Fields<MessageSentData> = { messageId: true, to: true, jid: true, waMessageId: true, type: true, attempts: true, sentAt: true };

@@ -12,6 +12,8 @@ export interface SenderData {
   from: string | null;
   fromJid: string;
   fromLid: string | null;
+  /** the sender's LID when known (equals fromLid; with chatId and from, what every message event carries) */
+  lid: string | null;
   participant: string | null;
   participantLid?: string | null;
   pushName: string | null;
@@ -62,6 +64,8 @@ export interface MessageStatusData {
   messageId: string;
   waMessageId: string;
   chatId: string;
+  /** the chat's LID when known (1:1; null in groups) */
+  lid?: string | null;
   fromMe: true;
   status: DeliveryStatus;
   participant?: string | null;

@@ -3,6 +3,7 @@
  * POST /instance/:id/sandbox/incoming) and the 'message.received' data built from it, in the same
  * shape the Baileys adapter emits, so a CRM integration can be developed against the sandbox.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../shared/errors';
 import { newMessageId } from './ids';
@@ -37,8 +38,21 @@ export interface StoredMedia {
   data: Buffer;
 }
 
-/** Builds the event data (and any media to keep); throws 400 on a sender or chat that is not one. */
-export function buildIncoming(instanceId: string, input: SimulatedIncoming): { data: MessageReceivedData; media?: StoredMedia } {
+/**
+ * The sandbox's LID of a phone number (SANDBOX_LID_CONTACTS): stable, 15 digits like WhatsApp's,
+ * so a CRM developer sees the same LID for the same contact every time.
+ */
+export function sandboxLid(phone: string): string {
+  const digits = BigInt(`0x${createHash('sha256').update(phone).digest('hex').slice(0, 12)}`).toString().padStart(13, '0').slice(0, 13);
+  return `20${digits}@lid`;
+}
+
+/**
+ * Builds the event data (and any media to keep); throws 400 on a sender or chat that is not one.
+ * With lidContacts (SANDBOX_LID_CONTACTS) every contact has a LID and writes from it, as contacts
+ * WhatsApp moved to LIDs do: chatId is the LID, `from` still says the number.
+ */
+export function buildIncoming(instanceId: string, input: SimulatedIncoming, lidContacts = false): { data: MessageReceivedData; media?: StoredMedia } {
   const parsed = simulatedIncomingSchema.parse(input);
   const sender = parseWaAddress(parsed.from);
   if (!sender || sender.kind !== 'pn') throw new AppError('invalid_recipient', `from must be a phone number or user JID (got ${parsed.from})`);
@@ -49,14 +63,16 @@ export function buildIncoming(instanceId: string, input: SimulatedIncoming): { d
   const media = parsed.media
     ? { mimetype: parsed.media.mimetype, fileName: parsed.media.fileName, data: Buffer.from(parsed.media.data ?? '', 'base64') }
     : undefined;
+  const lid = parsed.fromLid ?? (lidContacts ? sandboxLid(sender.phone) : null);
   const data: MessageReceivedData = {
     messageId,
-    chatId: isGroup ? group.jid : sender.jid,
+    chatId: isGroup ? group.jid : lidContacts && lid ? lid : sender.jid,
     isGroup,
     fromMe: false,
     from: sender.phone,
     fromJid: sender.jid,
-    fromLid: parsed.fromLid ?? null,
+    fromLid: lid,
+    lid,
     participant: isGroup ? sender.jid : null,
     pushName: parsed.pushName ?? null,
     timestamp: Math.floor(Date.now() / 1000),

@@ -8,8 +8,9 @@ import type { EventDataMap, EventType } from '../events/catalog';
 import type { ConnectionUpdateData } from '../events/instance-data';
 import type { MessageReceivedData } from '../events/message-data';
 import { canonicalAddress, WaAddress } from './address';
-import { buildIncoming, SimulatedIncoming, StoredMedia } from './sandbox-incoming';
-import type { CreateSessionOptions, EventSink, InstanceStatus, MediaDownload, PresenceTarget, ReadTarget, SessionSnapshot, WhatsAppSession } from './types';
+import { buildIncoming, sandboxLid, SimulatedIncoming, StoredMedia } from './sandbox-incoming';
+import type { CreateSessionOptions, EventSink, InstanceStatus, MediaDownload, NumberLookup, PresenceTarget, ReadTarget, SessionSnapshot, WhatsAppSession } from './types';
+import { sandboxLookup } from './sandbox-numbers';
 import type { SendContent, SendResult } from '../channels/content';
 
 export interface LinkedMarker {
@@ -30,7 +31,7 @@ export interface SendLogEntry {
 
 /** What a sandbox session needs from its driver (Redis marker, send log). */
 export interface SandboxContext {
-  config: Pick<Config, 'SANDBOX_LATENCY_MS' | 'SANDBOX_FAILURE_RATE' | 'SANDBOX_LINK_DELAY_MS' | 'SANDBOX_RECEIPT_DELAY_MS' | 'SANDBOX_LATE_REJECT_RATE'>;
+  config: Pick<Config, 'SANDBOX_LATENCY_MS' | 'SANDBOX_FAILURE_RATE' | 'SANDBOX_LINK_DELAY_MS' | 'SANDBOX_RECEIPT_DELAY_MS' | 'SANDBOX_LATE_REJECT_RATE' | 'SANDBOX_LID_CONTACTS'>;
   logger: Logger;
   readLinked(instanceId: string): Promise<LinkedMarker | undefined>;
   markLinked(instanceId: string, marker: LinkedMarker): Promise<void>;
@@ -99,8 +100,11 @@ export class SandboxSession implements WhatsAppSession {
     const canonical = canonicalAddress(recipient);
     const text = content.type === 'text' ? content.text : 'caption' in content ? content.caption : undefined;
     await this.ctx.logSend({ instanceId: this.instanceId, to: canonical, messageId, contentType: content.type, time: new Date(at).toISOString(), at, ...(text === undefined ? {} : { text }) });
-    this.scheduleReceipts(messageId, recipient.jid);
-    return { waMessageId: messageId, jid: recipient.jid, timestamp: at };
+    // with LID contacts a number's chat is its LID, as the Baileys driver addresses it (chatJidFor)
+    const lid = recipient.kind === 'lid' ? recipient.jid : recipient.kind === 'pn' && this.ctx.config.SANDBOX_LID_CONTACTS ? sandboxLid(recipient.phone) : null;
+    const jid = lid ?? recipient.jid;
+    this.scheduleReceipts(messageId, jid, lid);
+    return { waMessageId: messageId, jid, timestamp: at };
   }
 
   async markRead(_targets: ReadTarget[]): Promise<void> {
@@ -117,10 +121,18 @@ export class SandboxSession implements WhatsAppSession {
     return { mimetype: media.mimetype, fileName: media.fileName, size: media.data.length, stream: Readable.from([media.data]) };
   }
 
+  /** The sandbox's directory (sandbox-numbers.ts): numbers ending in 0000 and 8-digit Brazilian mobiles have no account. */
+  async checkNumbers(phones: string[]): Promise<NumberLookup[]> {
+    this.requireConnected();
+    await this.sleep(this.ctx.config.SANDBOX_LATENCY_MS);
+    this.requireConnected();
+    return phones.map((phone) => sandboxLookup(phone, this.ctx.config.SANDBOX_LID_CONTACTS ? sandboxLid : undefined));
+  }
+
   /** Makes the sandbox "receive" a message: emits 'message.received' and keeps its media for download. */
   simulateIncoming(input: SimulatedIncoming): MessageReceivedData {
     this.requireConnected();
-    const { data, media } = buildIncoming(this.instanceId, input);
+    const { data, media } = buildIncoming(this.instanceId, input, this.ctx.config.SANDBOX_LID_CONTACTS);
     if (media) {
       this.media.set(data.messageId, media);
       if (this.media.size > MAX_STORED_MEDIA) this.media.delete(this.media.keys().next().value as string);
@@ -164,7 +176,7 @@ export class SandboxSession implements WhatsAppSession {
    * 463 as Baileys reports WhatsApp's error ack (messages.update status ERROR, code in
    * messageStubParameters[0]: lib/Socket/messages-recv.js handleBadAck).
    */
-  private scheduleReceipts(messageId: string, jid: string): void {
+  private scheduleReceipts(messageId: string, jid: string, lid: string | null): void {
     const gap = this.ctx.config.SANDBOX_RECEIPT_DELAY_MS;
     const rejected = Math.random() < this.ctx.config.SANDBOX_LATE_REJECT_RATE;
     const states: Array<'server_ack' | 'delivered' | 'read' | 'error'> = rejected ? ['server_ack', 'error'] : ['server_ack', 'delivered', 'read'];
@@ -172,7 +184,7 @@ export class SandboxSession implements WhatsAppSession {
       this.later(gap * (i + 1), () => {
         if (this.state.status !== 'connected') return;
         const error = status === 'error' ? '463' : undefined;
-        this.emit('message.status', { messageId, waMessageId: messageId, chatId: jid, fromMe: true, status, timestamp: Math.floor(Date.now() / 1000), ...(error ? { error } : {}), sandbox: true });
+        this.emit('message.status', { messageId, waMessageId: messageId, chatId: jid, lid, fromMe: true, status, timestamp: Math.floor(Date.now() / 1000), ...(error ? { error } : {}), sandbox: true });
       });
     });
   }

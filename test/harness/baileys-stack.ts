@@ -112,6 +112,20 @@ export class BaileysStack {
     return waitFor(() => this.delivered(path).find(pred), { timeoutMs, what: `${what} at ${path}` });
   }
 
+  /**
+   * Creates an instance and links it the way a user does (QR shown, scanned on the "phone"), then
+   * waits until whatsapp-server reports it connected: the start of most end-to-end stories.
+   */
+  async linkInstance(instanceId: string, device = 2): Promise<void> {
+    const since = this.wa.connections.length;
+    const created = await this.call('POST', '/instance/create', { instanceId });
+    if (created.status !== 201) throw new Error(`create ${instanceId}: ${created.status} ${JSON.stringify(created.body)}`);
+    const qr = await waitFor(async () => (await this.call('GET', `/instance/${instanceId}/qr`)).body.qr as string | undefined, { what: `${instanceId} QR` });
+    const register = await this.wa.waitForConnection({ kind: 'register', since });
+    register.scanQr(qr, { device });
+    await waitFor(async () => (await this.call('GET', `/instance/${instanceId}/status`)).body.status === 'connected', { timeoutMs: 30_000, what: `${instanceId} connected` });
+  }
+
   /** Output of every process, for failure messages (STANDIN_DEBUG=1 prints it after the test file). */
   output(): string {
     return this.pastOutput + [this.server, ...this.workers].map((p) => p?.output() ?? '').join('\n---\n');

@@ -61,6 +61,7 @@ export async function senderOf(baileys: Baileys, msg: WAMessage, pnForLid?: PnFo
     from: sender.phone,
     fromJid: sender.jid,
     fromLid: sender.lid,
+    lid: sender.lid,
     participant: isGroup ? sender.jid : null,
     participantLid: isGroup ? sender.lid : null,
     pushName: msg.pushName ?? null,

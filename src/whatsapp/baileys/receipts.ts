@@ -16,10 +16,12 @@ const BY_CODE: Record<number, DeliveryStatus | undefined> = { 0: 'error', 2: 'se
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-async function chatOf(baileys: Baileys, jid: string | null | undefined, pnForLid?: PnForLid): Promise<string> {
-  if (!jid) return '';
-  if (baileys.isJidGroup(jid)) return jid;
-  return (await resolveIdentity(baileys, jid, undefined, pnForLid)).jid;
+/** The chat of a receipt: its best id (PN JID when known) and, for 1:1 chats, its LID. */
+async function chatOf(baileys: Baileys, jid: string | null | undefined, pnForLid?: PnForLid): Promise<{ chatId: string; lid: string | null }> {
+  if (!jid) return { chatId: '', lid: null };
+  if (baileys.isJidGroup(jid)) return { chatId: jid, lid: null };
+  const who = await resolveIdentity(baileys, jid, undefined, pnForLid);
+  return { chatId: who.jid, lid: who.lid };
 }
 
 export async function statusFromUpdate(baileys: Baileys, u: WAMessageUpdate, pnForLid?: PnForLid): Promise<MessageStatusData | undefined> {
@@ -31,7 +33,7 @@ export async function statusFromUpdate(baileys: Baileys, u: WAMessageUpdate, pnF
   return {
     messageId: u.key.id,
     waMessageId: u.key.id,
-    chatId: await chatOf(baileys, u.key.remoteJid, pnForLid),
+    ...(await chatOf(baileys, u.key.remoteJid, pnForLid)),
     fromMe: true,
     status,
     participant: null,
@@ -66,7 +68,7 @@ export async function statusFromReceipt(baileys: Baileys, r: MessageUserReceiptU
   return {
     messageId: r.key.id,
     waMessageId: r.key.id,
-    chatId: await chatOf(baileys, r.key.remoteJid, pnForLid),
+    ...(await chatOf(baileys, r.key.remoteJid, pnForLid)),
     fromMe: true,
     status,
     participant: who?.jid ?? null,

@@ -78,6 +78,8 @@ export interface PushMessageOptions {
   lid?: string | null;
   /** 'pn' (default): from = PN jid + sender_lid; 'lid': from = LID jid + sender_pn */
   via?: 'pn' | 'lid';
+  /** with via 'lid': no sender_pn either (a contact whose number WhatsApp hides) */
+  hidePn?: boolean;
   id?: string;
   text?: string;
   image?: true | ImageOptions;

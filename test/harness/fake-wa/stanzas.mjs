@@ -63,7 +63,10 @@ export function plainMessageNode(server, opts) {
     notify: opts.pushName ?? 'Fake Contact',
     addressing_mode: byLid ? 'lid' : 'pn',
   };
-  if (byLid) attrs.sender_pn = pn;
+  // A contact whose number WhatsApp hides writes from its LID with no PN attribute at all: rc14 reads
+  // the alternate address only from optional attributes (lib/Utils/decode-wa-message.js:77
+  // `participant_pn || sender_pn || peer_recipient_pn`), so `hidePn` leaves them out.
+  if (byLid && !opts.hidePn) attrs.sender_pn = pn;
   else if (lid) attrs.sender_lid = lid;
   if (opts.offline) attrs.offline = '1';
   if (opts.undecryptable) return { tag: 'message', attrs, content: [{ tag: 'enc', attrs: { v: '2', type: 'msg' }, content: randomBytes(48) }] };
