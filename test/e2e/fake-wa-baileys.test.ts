@@ -3,8 +3,9 @@
  * QR pairing, login, incoming messages with LIDs, a send, receipts and the close codes the
  * session manager reacts to. No network: the client connects to ws://127.0.0.1.
  */
-import type { AuthenticationCreds, ConnectionState, SignalDataTypeMap, WAMessage, WAMessageUpdate, WASocket } from '@whiskeysockets/baileys' with { 'resolution-mode': 'import' };
+import type { AuthenticationCreds, ConnectionState, WAMessage, WAMessageUpdate, WASocket } from '@whiskeysockets/baileys' with { 'resolution-mode': 'import' };
 import type { FakeWaServer as FakeWaServerT } from '../harness/fake-wa/index.mjs' with { 'resolution-mode': 'import' };
+import { memoryKeys } from '../harness/plain-baileys';
 
 type Baileys = typeof import('@whiskeysockets/baileys', { with: { 'resolution-mode': 'import' } });
 type Harness = typeof import('../harness/fake-wa/index.mjs', { with: { 'resolution-mode': 'import' } });
@@ -22,19 +23,6 @@ let creds: AuthenticationCreds;
 const store = new Map<string, unknown>();
 const sockets: WASocket[] = [];
 
-function memoryKeys(map: Map<string, unknown>) {
-  return {
-    get: async <T extends keyof SignalDataTypeMap>(type: T, ids: string[]) => {
-      const out: Record<string, SignalDataTypeMap[T]> = {};
-      for (const id of ids) if (map.has(`${type}:${id}`)) out[id] = map.get(`${type}:${id}`) as SignalDataTypeMap[T];
-      return out;
-    },
-    set: async (data: Record<string, Record<string, unknown>>) => {
-      for (const [type, entries] of Object.entries(data))
-        for (const [id, v] of Object.entries(entries)) (v ? map.set(`${type}:${id}`, v) : map.delete(`${type}:${id}`));
-    },
-  };
-}
 const keys = memoryKeys(store);
 
 function connect(extra: Record<string, unknown> = {}, auth = { creds: (): AuthenticationCreds => creds, keys }): WASocket {

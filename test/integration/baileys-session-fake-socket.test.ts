@@ -119,14 +119,19 @@ describe('BaileysSession driven by a fake socket', () => {
     expect(t.fakes.maxOpenAtOnce()).toBe(1);
   });
 
-  test('440 repeated: failed, reported, credentials kept, no more sockets', async () => {
-    const t = await linkedSession('replaced');
+  /** Another client takes the session twice: one reconnect, then the loop guard stops it. */
+  async function replacedTwice(t: Awaited<ReturnType<typeof linkedSession>>) {
     await t.fakes.last().close(440, 'Stream Errored (conflict)');
     await waitFor(() => t.fakes.sockets.length === 3, { what: 'one reconnect after the first 440' });
     t.fakes.last().open();
     await waitFor(() => t.session.snapshot().status === 'connected', { what: 'connected' });
     await t.fakes.last().close(440, 'Stream Errored (conflict)');
     await waitFor(() => t.session.snapshot().status === 'failed', { what: 'failed' });
+  }
+
+  test('440 repeated: failed, reported, credentials kept, no more sockets', async () => {
+    const t = await linkedSession('replaced');
+    await replacedTwice(t);
     await sleep(150);
     expect(t.fakes.sockets).toHaveLength(3);
     expect(t.of('connection.update').pop()).toMatchObject({ status: 'failed', reason: 'connection_replaced_loop', code: 440 });
@@ -136,12 +141,7 @@ describe('BaileysSession driven by a fake socket', () => {
 
   test('stopped by the loop guard, it tries again by itself every WA_FAILED_RETRY_MS and reconnects', async () => {
     const t = await linkedSession('failed-retry', { config: { ...config, WA_FAILED_RETRY_MS: 150 } });
-    await t.fakes.last().close(440, 'Stream Errored (conflict)');
-    await waitFor(() => t.fakes.sockets.length === 3, { what: 'one reconnect after the first 440' });
-    t.fakes.last().open();
-    await waitFor(() => t.session.snapshot().status === 'connected', { what: 'connected' });
-    await t.fakes.last().close(440, 'Stream Errored (conflict)');
-    await waitFor(() => t.session.snapshot().status === 'failed', { what: 'failed' });
+    await replacedTwice(t);
     // the other client went away: the slow retry opens a new socket, which connects
     await waitFor(() => t.fakes.sockets.length === 4, { what: 'retry socket', timeoutMs: 3000 });
     expect(t.of('connection.update').pop()).toMatchObject({ status: 'reconnecting', previousStatus: 'failed', reason: 'failed_retry' });
@@ -211,7 +211,7 @@ describe('BaileysSession driven by a fake socket', () => {
     expect(received.map((d) => d.messageId)).toEqual(['IN1', 'IN2', 'IN3']);
     expect(received[0]).toEqual({
       messageId: 'IN1', chatId: '5511911112222@s.whatsapp.net', isGroup: false, fromMe: false, from: '5511911112222', fromJid: '5511911112222@s.whatsapp.net',
-      fromLid: '11122233344455@lid', participant: null, participantLid: null, pushName: 'Ana', timestamp: now, type: 'text', contentType: 'conversation',
+      fromLid: '11122233344455@lid', lid: '11122233344455@lid', participant: null, participantLid: null, pushName: 'Ana', timestamp: now, type: 'text', contentType: 'conversation',
       text: 'oi, tudo bem?', media: null, location: null, contact: null, reaction: null, quotedId: null, mentions: [], offline: false,
     });
     expect(received[1]).toMatchObject({
@@ -247,7 +247,7 @@ describe('BaileysSession driven by a fake socket', () => {
     await waitFor(() => t.of('message.status').length === 4, { what: 'statuses' });
     await sleep(50);
     expect(t.of('message.status')).toEqual([
-      { messageId: '3EB0AAA', waMessageId: '3EB0AAA', chatId: '5511911112222@s.whatsapp.net', fromMe: true, status: 'delivered', participant: null, timestamp: 1700000000, error: null },
+      { messageId: '3EB0AAA', waMessageId: '3EB0AAA', chatId: '5511911112222@s.whatsapp.net', lid: null, fromMe: true, status: 'delivered', participant: null, timestamp: 1700000000, error: null },
       expect.objectContaining({ messageId: '3EB0AAA', status: 'read' }),
       expect.objectContaining({ messageId: '3EB0BBB', status: 'error', error: '463' }),
       expect.objectContaining({ messageId: '3EB0DDD', chatId: '120363000000000001@g.us', status: 'read', participant: '5511933334444@s.whatsapp.net', timestamp: 1700000100 }),
