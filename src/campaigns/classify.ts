@@ -3,7 +3,7 @@ import type { InstanceStatus } from '../whatsapp/types';
 
 /**
  * What a failed send means for a campaign:
- * - recipient: this contact cannot get the message (bad number, bad media): mark it failed, go on
+ * - recipient: this contact cannot get the message (bad number, not on WhatsApp, bad media): mark it failed, go on
  * - retry: transient (timeout, network, 5xx): try the same recipient again, a few times
  * - hold: the instance cannot send right now (circuit open, reconnecting): wait, then same recipient
  * - stop: continuing is pointless or dangerous (instance gone or logged out, WhatsApp restricts the
@@ -11,7 +11,7 @@ import type { InstanceStatus } from '../whatsapp/types';
  */
 export type SendVerdict = 'recipient' | 'retry' | 'hold' | 'stop';
 
-const RECIPIENT_CODES = new Set(['invalid_recipient', 'not_in_group', 'validation_failed', 'bad_request', 'unsupported_media_type', 'payload_too_large', 'not_found']);
+const RECIPIENT_CODES = new Set(['invalid_recipient', 'not_in_group', 'not_on_whatsapp', 'validation_failed', 'bad_request', 'unsupported_media_type', 'payload_too_large', 'not_found']);
 /** instance states in which a campaign cannot continue without the operator */
 const DEAD_INSTANCE: ReadonlySet<InstanceStatus> = new Set(['logged_out', 'failed', 'qr_expired']);
 

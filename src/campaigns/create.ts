@@ -90,6 +90,7 @@ export async function acceptBroadcast(deps: CreateDeps, input: unknown): Promise
     templated: hasPlaceholders(body.message),
     scheduledFor: schedule.at,
     rateLimitMs: body.rateLimitMs,
+    ...(body.checkNumbers ? { checkNumbers: true } : {}),
     total: parsed.recipients.length,
     invalid: parsed.invalidCount,
     duplicates: parsed.duplicates,

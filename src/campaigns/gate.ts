@@ -9,7 +9,7 @@ export interface GateDeps {
   store: CampaignStore;
   circuit: { state(instanceId: string): Promise<{ open: boolean; retryAfterMs: number }> };
   instanceStatus: (instanceId: string) => Promise<InstanceStatus | undefined>;
-  /** quiet hours and the daily cap: the instance's budget, shared with single messages */
+  /** quiet hours, the daily cap and the new-chat rule: the instance's budget, shared with single messages */
   budget: Pick<SendBudget, 'check'>;
   /** how often a paused campaign looks at its status (resume latency) */
   pollMs: number;
@@ -24,7 +24,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * The check before every send: the campaign's status (pause / resume / cancel from the API take
  * effect here, so within one send interval) and the safety holds (circuit open, quiet hours, daily
- * cap, instance reconnecting). A held campaign keeps its job and waits, showing the hold in its
+ * cap, instance reconnecting, and `restricted` / `new_chat_cap` while WhatsApp forbids the number to
+ * start new chats and the next recipient has not written to us: that hold lifts by itself when the
+ * restriction ends, since the gate asks again every holdPollMs). A held campaign keeps its job and waits, showing the hold in its
  * status; a worker shutting down throws (the job is retried by the next worker).
  */
 export class SendGate {
@@ -34,7 +36,8 @@ export class SendGate {
 
   constructor(private readonly deps: GateDeps, private readonly campaignId: string, private readonly instanceId: string, private readonly closing: () => boolean) {}
 
-  async pass(): Promise<GateResult> {
+  /** `to`: the recipient about to be sent (the new-chat rule needs to know whether it wrote to us). */
+  async pass(to?: string): Promise<GateResult> {
     const { store } = this.deps;
     for (;;) {
       if (this.closing()) throw shuttingDown();
@@ -45,7 +48,7 @@ export class SendGate {
         continue;
       }
       if (status === 'scheduled') await store.transition(this.campaignId, ['scheduled'], 'running');
-      const hold = await this.hold();
+      const hold = await this.hold(to);
       if (hold && 'stop' in hold) return { go: false, stop: hold.stop };
       if (hold) {
         if (hold.reason !== this.holdShown) await store.setHold(this.campaignId, hold.reason, hold.until);
@@ -59,9 +62,9 @@ export class SendGate {
     }
   }
 
-  private async hold(): Promise<{ reason: HoldReason; until?: number } | { stop: AppError } | undefined> {
+  private async hold(to: string | undefined): Promise<{ reason: HoldReason; until?: number } | { stop: AppError } | undefined> {
     // the budget counts single messages too, so an agent's replies leave less room for the campaign
-    const budget = await this.deps.budget.check(this.instanceId, 'campaign');
+    const budget = await this.deps.budget.check(this.instanceId, 'campaign', { to });
     if (budget) return { reason: budget.hold, until: budget.until };
     const circuit = await this.deps.circuit.state(this.instanceId);
     if (circuit.open) return { reason: 'circuit_open', until: Date.now() + circuit.retryAfterMs };

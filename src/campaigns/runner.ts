@@ -11,8 +11,11 @@ import type { CampaignStore, RecipientSlot } from './store';
 import type { PacingDefaults } from './summary';
 import { CampaignRecord, FINISHED_STATUSES } from './types';
 
-/** One send through the shared send path (circuit -> pacer -> internal send); throws AppError. */
-export type CampaignSender = (request: { campaignId: string; instanceId: string; to: string; content: SendContent; messageId: string; minGapMs?: number }) => Promise<void>;
+/**
+ * One send through the shared send path (circuit -> pacer -> internal send); throws AppError.
+ * checkNumber (the campaign's checkNumbers): the pipeline looks the phone up first; not_on_whatsapp fails the recipient.
+ */
+export type CampaignSender = (request: { campaignId: string; instanceId: string; to: string; content: SendContent; messageId: string; minGapMs?: number; checkNumber?: boolean }) => Promise<void>;
 
 export interface RunnerDeps extends Omit<GateDeps, 'store'> {
   store: CampaignStore;
@@ -27,6 +30,19 @@ export interface RunnerDeps extends Omit<GateDeps, 'store'> {
   /** run lock TTL: a crashed runner's lock frees within it (matches the queue's lock duration) */
   lockMs: number;
   pacing: PacingDefaults;
+  /** each recipient's final outcome, after it is stored (the message log; absent with MESSAGE_LOG=off) */
+  onOutcome?: (outcome: RecipientOutcome) => Promise<void>;
+}
+
+export interface RecipientOutcome {
+  campaignId: string;
+  instanceId: string;
+  messageId: string;
+  to: string;
+  sent: boolean;
+  type: string;
+  code?: string;
+  reason?: string;
 }
 
 const BATCH = 100;
@@ -105,7 +121,7 @@ class CampaignRun {
       if (!slots.length) return this.complete();
       for (const slot of slots) {
         if (slot.state === 'sent' || slot.state === 'failed') continue;
-        const gate = await this.gate.pass();
+        const gate = await this.gate.pass(slot.to);
         if (!gate.go) return 'end' in gate ? this.ended() : this.stop(gate.stop);
         if (!announced) {
           announced = true;
@@ -125,22 +141,28 @@ class CampaignRun {
     const { store } = this.deps;
     const dailyKey = this.deps.dailyKey(this.record.instanceId);
     const content = campaignContent(this.record, slot.vars);
+    const messageId = campaignMessageId(this.id, slot.to);
+    const finalize = async (result: { sent: true } | { sent: false; reason: string; code: string }) => {
+      // only the call that moved the recipient reports it: a re-run never logs one outcome twice
+      if (!(await store.finalize(this.id, slot, { ...result, dailyKey }))) return;
+      const type = 'error' in content ? this.record.mediaType : content.type;
+      await this.deps.onOutcome?.({ campaignId: this.id, instanceId: this.record.instanceId, messageId, to: slot.to, type, ...result });
+    };
     if ('error' in content) {
-      await store.finalize(this.id, slot, { sent: false, reason: content.error, code: 'empty_message', dailyKey });
+      await finalize({ sent: false, reason: content.error, code: 'empty_message' });
       return 'done';
     }
-    const messageId = campaignMessageId(this.id, slot.to);
     if (slot.state !== 'sending') await store.markSending(this.id, slot.to, messageId);
     let failures = 0;
     for (;;) {
       try {
-        await this.deps.send({ campaignId: this.id, instanceId: this.record.instanceId, to: slot.to, content, messageId, minGapMs: this.record.rateLimitMs });
-        await store.finalize(this.id, slot, { sent: true, dailyKey });
+        await this.deps.send({ campaignId: this.id, instanceId: this.record.instanceId, to: slot.to, content, messageId, minGapMs: this.record.rateLimitMs, checkNumber: this.record.checkNumbers === true });
+        await finalize({ sent: true });
         return 'done';
       } catch (err) {
         const { verdict, error } = classifySendError(err);
         if (verdict === 'recipient') {
-          await store.finalize(this.id, slot, { sent: false, reason: error.message, code: error.code, dailyKey });
+          await finalize({ sent: false, reason: error.message, code: error.code });
           return 'done';
         }
         if (verdict === 'stop') return this.stop(error);
@@ -153,14 +175,14 @@ class CampaignRun {
           failures++;
           this.deps.logger.warn('campaign send failed', { campaignId: this.id, to: slot.to, attempt: failures, code: error.code, error: error.message });
           if (failures >= this.deps.recipientAttempts) {
-            await store.finalize(this.id, slot, { sent: false, reason: error.message, code: error.code, dailyKey });
+            await finalize({ sent: false, reason: error.message, code: error.code });
             return 'done';
           }
           await sleep(Math.min(1000 * 2 ** (failures - 1), 30_000));
         } else {
           await sleep(200); // a hold reported by the send itself: never spin
         }
-        const gate = await this.gate.pass();
+        const gate = await this.gate.pass(slot.to);
         if (!gate.go) return 'end' in gate ? this.ended() : this.stop(gate.stop);
       }
     }

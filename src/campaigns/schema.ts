@@ -30,6 +30,8 @@ export const addBroadcastSchema = z
     mimetype: nullish(z.string().regex(/^[\w.+-]+\/[\w.+-]+/, 'must be a MIME type like image/jpeg').max(255)),
     scheduledFor: nullish(z.string().max(64)),
     rateLimitMs: nullish(z.number().int('must be a whole number of milliseconds').min(0, 'must not be negative').max(MAX_RATE_LIMIT_MS)),
+    /** look each phone up before its send; one not on WhatsApp fails not_on_whatsapp, the campaign goes on */
+    checkNumbers: nullish(z.boolean()),
   })
   .superRefine((body, ctx) => {
     const type = body.mediaType ?? 'text';

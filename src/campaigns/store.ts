@@ -163,6 +163,7 @@ function fromHash(h: Record<string, string>): CampaignRecord {
   const r: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(h)) r[k] = NUMERIC.has(k) ? Number(v) : v;
   r.templated = h.templated === '1';
+  if (h.checkNumbers !== undefined) r.checkNumbers = h.checkNumbers === '1';
   r.cursor = Number(h.cursor ?? 0);
   if (!h.holdUntil || h.holdUntil === '0') delete r.holdUntil;
   return r as unknown as CampaignRecord;

@@ -4,7 +4,7 @@ import type { CampaignMediaType } from './schema';
 /**
  * Stored campaign statuses. `creating` is internal (recipients being written); the API shows the
  * other six. A running campaign held back automatically (circuit open, quiet hours, daily cap,
- * instance reconnecting) is shown as `paused` with a pauseReason, but stays `running` in Redis so
+ * instance reconnecting, WhatsApp restricting new chats) is shown as `paused` with a pauseReason, but stays `running` in Redis so
  * a user's resume never overrides a safety hold.
  */
 export type CampaignStatus = 'creating' | 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
@@ -13,7 +13,7 @@ export const FINISHED_STATUSES: ReadonlySet<CampaignStatus> = new Set(['complete
 
 export type RecipientState = 'pending' | 'sending' | 'sent' | 'failed';
 
-/** the budget's rules (quiet hours, daily cap, ...) plus the campaign's own waits */
+/** the budget's rules (quiet_hours, daily_cap, restricted, new_chat_cap) plus the campaign's own waits */
 export type HoldReason = BudgetHoldReason | 'circuit_open' | 'instance_not_connected';
 
 export interface CampaignRecord {
@@ -30,6 +30,8 @@ export interface CampaignRecord {
   templated: boolean;
   scheduledFor?: number;
   rateLimitMs?: number;
+  /** add-broadcast checkNumbers: each phone is looked up (cached) before its send */
+  checkNumbers?: boolean;
   total: number;
   invalid: number;
   duplicates: number;

@@ -12,6 +12,7 @@ import { sendCounter } from '../metrics/counting';
 import { CampaignStore, retentionSeconds } from './store';
 import { runCampaign, RunnerDeps, stopCampaign } from './runner';
 import { isAppError } from '../shared/errors';
+import { appendRows, campaignOutcomeRow, logBuffer } from '../message-log';
 
 /**
  * broadcast-worker's job handler: one job per campaign (data: ids only), run by runCampaign
@@ -46,6 +47,8 @@ export function createCampaignHandler(ctx: CampaignWorkerContext, config: Config
   const { pipeline } = built;
   if (config.BROADCAST_QUIET_HOURS && !pipeline.budget.quietHours) logger.warn('BROADCAST_QUIET_HOURS ignored: hours must be 0-23 and differ', { value: config.BROADCAST_QUIET_HOURS });
   const store = new CampaignStore(ctx.redis, keys, retentionSeconds(config.MESSAGE_RETENTION_DAYS));
+  // every recipient's outcome goes to the message log's Redis buffer (campaigns publish no per-message events)
+  const buffer = logBuffer(config, ctx.redis);
   const deps: RunnerDeps = {
     store,
     logger,
@@ -68,6 +71,7 @@ export function createCampaignHandler(ctx: CampaignWorkerContext, config: Config
     progressIntervalMs: config.BROADCAST_PROGRESS_INTERVAL_MS,
     lockMs: config.QUEUE_LOCK_DURATION_MS,
     pacing: { minGapMs: config.PACING_MIN_GAP_MS, jitterMs: config.PACING_JITTER_MS },
+    onOutcome: buffer ? async (o) => appendRows({ buffer, logger }, [campaignOutcomeRow(o, await instances.channel(o.instanceId))]) : undefined,
   };
   const handler: JobHandler<'broadcast'> = (job) => {
     // Bull sets queue.closing when the worker shuts down: the campaign stops before its next send

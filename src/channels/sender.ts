@@ -22,11 +22,20 @@ export interface ChannelSendResult extends SendResult {
   duplicate: boolean;
 }
 
+/** A recipient looked up before its send (checkNumber): does it exist on the channel, and where to send. */
+export interface RecipientCheck {
+  exists: boolean;
+  /** the recipient to send to, canonical (WhatsApp: the registered form of the number) */
+  to: string;
+}
+
 export interface ChannelSender {
   readonly channel: Channel;
   send(request: ChannelSendRequest): Promise<ChannelSendResult>;
   /** a typing indicator before a send; best effort, a channel without one resolves at once */
   presence(instanceId: string, to: string, state: 'composing' | 'paused'): Promise<void>;
+  /** looks a recipient up (WhatsApp: is the number on WhatsApp, in which form); a channel without it cannot honour checkNumber */
+  checkRecipient?(instanceId: string, to: string): Promise<RecipientCheck>;
   /** frees sockets and timers (process shutdown) */
   close(): void;
 }

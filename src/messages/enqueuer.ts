@@ -115,6 +115,8 @@ export class MessageEnqueuer {
     const opts: Record<string, unknown> = { jobId: p.messageId, attempts: this.options.attempts, stackTraceLimit: 3 };
     if (r.delayMs > 0) opts.delay = r.delayMs;
     if (r.priority !== undefined) opts.priority = r.priority;
-    return { data: { messageId: p.messageId, instanceId: r.instanceId, to: r.to, content: r.content, createdAt: Date.now() }, opts };
+    const data: MessageJobData = { messageId: p.messageId, instanceId: r.instanceId, to: r.to, content: r.content, createdAt: Date.now() };
+    if (r.checkNumber) data.checkNumber = true;
+    return { data, opts };
   }
 }

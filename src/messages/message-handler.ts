@@ -9,17 +9,17 @@ import { MAX_PACED_WAITS } from './job-options';
 import type { SendPipeline } from './send-pipeline';
 
 export interface MessageHandlerDeps {
-  config: Pick<Config, 'MESSAGE_ATTEMPTS' | 'MESSAGE_BACKOFF_MS' | 'NOT_CONNECTED_RETRIES' | 'NOT_CONNECTED_DELAY_MS' | 'CIRCUIT_MAX_WAITS' | 'PACING_MAX_WAIT_MS'>;
+  config: Pick<Config, 'MESSAGE_ATTEMPTS' | 'MESSAGE_BACKOFF_MS' | 'NOT_CONNECTED_RETRIES' | 'NOT_CONNECTED_DELAY_MS' | 'CIRCUIT_MAX_WAITS' | 'PACING_MAX_WAIT_MS' | 'RESTRICTION_MAX_WAITS' | 'RESTRICTION_RECHECK_MS'>;
   pipeline: SendPipeline;
   events: Pick<EventPublisher, 'publishAndWait'>;
   logger: Logger;
 }
 
-type WaitKind = 'notConnectedWaits' | 'circuitWaits' | 'pacedWaits';
+type WaitKind = 'notConnectedWaits' | 'circuitWaits' | 'pacedWaits' | 'restrictedWaits';
 
 /**
  * message-worker's job: one message through the send pipeline. Waits (instance not connected,
- * circuit open, pacing booked ahead) delay the job without counting as failures, each up to its
+ * circuit open, pacing booked ahead, a new chat while WhatsApp restricts the number) delay the job without counting as failures, each up to its
  * own cap; transient failures retry with exponential backoff up to MESSAGE_ATTEMPTS; invalid
  * recipient, invalid content and unknown instance fail at once. Each final outcome updates the
  * status and becomes one 'message.sent' or 'message.failed' event (stable event ids, so a retried
@@ -30,9 +30,10 @@ export function messageJobHandler(deps: MessageHandlerDeps): JobHandler<'message
   const policy = { baseMs: config.MESSAGE_BACKOFF_MS, maxMs: 5 * 60_000 };
   return async (job) => {
     const d = job.data;
-    const waits = (d.notConnectedWaits ?? 0) + (d.circuitWaits ?? 0) + (d.pacedWaits ?? 0);
-    // circuit and pacing waits never reach WhatsApp; not-connected ones did try
-    const attempt = job.attemptsMade + 1 - (d.circuitWaits ?? 0) - (d.pacedWaits ?? 0);
+    const held = (d.circuitWaits ?? 0) + (d.pacedWaits ?? 0) + (d.restrictedWaits ?? 0);
+    const waits = (d.notConnectedWaits ?? 0) + held;
+    // circuit, pacing and restriction waits never reach WhatsApp; not-connected ones did try
+    const attempt = job.attemptsMade + 1 - held;
     const failures = job.attemptsMade - waits;
     try {
       const r = await pipeline.send({
@@ -44,6 +45,7 @@ export function messageJobHandler(deps: MessageHandlerDeps): JobHandler<'message
         maxWaitMs: config.PACING_MAX_WAIT_MS,
         attempt,
         queuedAt: d.createdAt,
+        checkNumber: d.checkNumber === true,
       });
       await events.publishAndWait({
         id: `${d.messageId}-sent`,
@@ -58,16 +60,21 @@ export function messageJobHandler(deps: MessageHandlerDeps): JobHandler<'message
       if (!lastBullAttempt) {
         if (e.code === 'circuit_open' && (d.circuitWaits ?? 0) < config.CIRCUIT_MAX_WAITS) throw await wait(job, 'circuitWaits', e);
         if (isPaced(e) && (d.pacedWaits ?? 0) < MAX_PACED_WAITS) throw await wait(job, 'pacedWaits', e);
+        if (e.code === 'restricted' && (d.restrictedWaits ?? 0) < config.RESTRICTION_MAX_WAITS) {
+          // looked at again at the restriction's end, or every RESTRICTION_RECHECK_MS (it may be lifted early)
+          throw await wait(job, 'restrictedWaits', e.with({ retryAfterMs: Math.min(e.retryAfterMs ?? config.RESTRICTION_RECHECK_MS, config.RESTRICTION_RECHECK_MS) }));
+        }
         if (e.code === 'instance_not_connected' && (d.notConnectedWaits ?? 0) < config.NOT_CONNECTED_RETRIES) {
           throw await wait(job, 'notConnectedWaits', e.with({ retryAfterMs: config.NOT_CONNECTED_DELAY_MS }));
         }
-        const waitCode = e.code === 'circuit_open' || e.code === 'instance_not_connected' || isPaced(e);
+        const waitCode = e.code === 'circuit_open' || e.code === 'instance_not_connected' || e.code === 'restricted' || isPaced(e);
         if (e.retryable && !waitCode && failures + 1 < config.MESSAGE_ATTEMPTS) {
           throw e.with({ retryAfterMs: e.retryAfterMs ?? backoffDelay(failures + 1, policy) });
         }
       }
-      await fail(d, e, attempt);
-      throw new AppError(e.code, e.message, e.details, { retryable: false });
+      const final = e.code === 'restricted' ? restrictedTooLong(e, d.restrictedWaits ?? 0) : e;
+      await fail(d, final, attempt);
+      throw new AppError(final.code, final.message, final.details, { retryable: false });
     }
   };
 
@@ -82,6 +89,11 @@ export function messageJobHandler(deps: MessageHandlerDeps): JobHandler<'message
     });
     deps.logger.warn('message failed', { messageId: d.messageId, instanceId: d.instanceId, code: e.code, error: e.message, attempts: attempt });
   }
+}
+
+/** A message that waited RESTRICTION_MAX_WAITS times for a restriction to end: final, and says so. */
+function restrictedTooLong(e: AppError, waits: number): AppError {
+  return new AppError('restricted', `${e.message.replace(/, so the message waits$/, '')}; gave up after ${waits} waits (RESTRICTION_MAX_WAITS)`, e.details, { retryable: false });
 }
 
 /** Counts a wait in job data (not a failure) and returns the error that delays the job, marked

@@ -43,6 +43,8 @@ export const addMessageSchema = z.object({
   scheduledFor: opt(z.string().max(64)),
   priority: opt(z.number().int().min(1).max(10)),
   idempotencyKey: opt(z.string().min(1).max(200)),
+  /** look the number up before sending (off by default: lookups in bursts are a ban signal) */
+  checkNumber: opt(z.boolean()),
 });
 
 export type AddMessageBody = z.infer<typeof addMessageSchema>;
@@ -57,6 +59,8 @@ export interface AddMessageRequest {
   /** Bull priority, 1 = highest; absent = normal FIFO */
   priority?: number;
   idempotencyKey?: string;
+  /** resolve the phone on WhatsApp first (its registered form), fail not_on_whatsapp without sending */
+  checkNumber?: boolean;
 }
 
 export interface ParseLimits {
@@ -80,7 +84,7 @@ export function parseAddMessage(body: unknown, headerKey: string | undefined, li
   const content = parseInput(sendContentSchema, buildContent(b));
   const key = headerKey?.trim() || b.idempotencyKey;
   if (key !== undefined && (key.length > 200 || !/^[\x21-\x7e]+$/.test(key))) throw fieldError('idempotencyKey', 'must be 1-200 printable characters without spaces');
-  return { instanceId: b.instanceId, to, content, delayMs: delayOf(b, limits), priority: b.priority, idempotencyKey: key };
+  return { instanceId: b.instanceId, to, content, delayMs: delayOf(b, limits), priority: b.priority, idempotencyKey: key, ...(b.checkNumber ? { checkNumber: true } : {}) };
 }
 
 function buildContent(b: AddMessageBody): SendContent {

@@ -13,6 +13,9 @@ import type { SendContent } from '../channels/content';
 import { Pacer, PacePriority } from '../pacing/pacer';
 import { SendBudget } from '../budget/send-budget';
 import { parseQuietHours } from '../budget/quiet-hours';
+import { newChatHoldError } from '../budget/new-chat-hold';
+import { RestrictionStore } from '../whatsapp/restriction-store';
+import { InboundChats } from '../whatsapp/inbound-chats';
 import { CircuitBreaker, countsAsInstanceFailure } from '../pacing/circuit-breaker';
 import { StatusStore } from './status-store';
 import { typingDelayMs, TypingOptions } from './typing';
@@ -36,6 +39,12 @@ export interface SendRequest {
   queuedAt?: number;
   /** extra status fields (campaignId) */
   fields?: Record<string, string | number | undefined>;
+  /**
+   * look the recipient up first (add-message checkNumber, add-broadcast checkNumbers): send to its
+   * registered form, or throw not_on_whatsapp without sending. The lookup happens inside the pacing
+   * slot, so lookups keep the send rhythm (bursts of lookups are a ban signal of their own).
+   */
+  checkNumber?: boolean;
 }
 
 export interface SendOutcome extends ChannelSendResult {
@@ -92,6 +101,7 @@ export class SendPipeline {
     const { breaker, pacer, statuses } = this.parts;
     const sender = this.parts.senders.for(await this.parts.channelOf(req.instanceId));
     const track = req.track !== false;
+    if (req.priority === 'single') await this.holdNewChat(req, track);
     const [circuit] = await Promise.all([
       breaker.assertClosed(req.instanceId),
       track
@@ -108,11 +118,13 @@ export class SendPipeline {
     const lease = await pacer.acquire(req.instanceId, { priority: req.priority, minGapMs: req.minGapMs, maxWaitMs: req.maxWaitMs });
     let result: ChannelSendResult;
     try {
-      await this.type(req, sender);
-      result = await sender.send({ instanceId: req.instanceId, to: req.to, content: req.content, messageId: req.messageId });
+      const to = req.checkNumber ? await this.recipient(req, sender) : req.to;
+      await this.type({ ...req, to }, sender);
+      result = await sender.send({ instanceId: req.instanceId, to, content: req.content, messageId: req.messageId });
     } catch (err) {
       const e = isAppError(err) ? err : new AppError('transient', (err as Error).message);
-      this.parts.onOutcome?.(req.instanceId, 'error');
+      // a number found not on WhatsApp never reached a send
+      if (e.code !== 'not_on_whatsapp') this.parts.onOutcome?.(req.instanceId, 'error');
       if (countsAsInstanceFailure(e)) await breaker.recordFailure(req.instanceId, `${e.code}: ${e.message}`).catch((x: Error) => this.warn('circuit update failed', req, x));
       if (track) {
         await statuses.apply(req.messageId, 'sending', { lastError: JSON.stringify({ code: e.code, message: e.message }) }).catch((x: Error) => this.warn('status update failed', req, x));
@@ -138,6 +150,33 @@ export class SendPipeline {
   private async countSingle(req: SendRequest, result: ChannelSendResult): Promise<void> {
     if (req.priority !== 'single' || result.duplicate === true) return;
     await this.parts.budget.countSend(req.instanceId).catch((x: Error) => this.warn('daily count failed', req, x));
+  }
+
+  /** The recipient's registered form (cached by whatsapp-server), or AppError not_on_whatsapp (final). */
+  private async recipient(req: SendRequest, sender: ChannelSender): Promise<string> {
+    if (!sender.checkRecipient) throw new AppError('bad_request', `channel ${sender.channel} cannot check numbers (checkNumber)`, { channel: sender.channel }, { retryable: false });
+    const checked = await sender.checkRecipient(req.instanceId, req.to);
+    if (!checked.exists) throw new AppError('not_on_whatsapp', `${req.to} is not on WhatsApp`, { to: req.to }, { retryable: false });
+    return checked.to;
+  }
+
+  /**
+   * The budget's one rule for single messages: while WhatsApp restricts the number, a message that
+   * would open a new chat waits (AppError restricted with retryAfterMs, a wait: message-handler
+   * counts it apart from attempts), while replies to chats that wrote to us go on. Campaigns ask the
+   * same rule in their gate, before each recipient.
+   */
+  private async holdNewChat(req: SendRequest, track: boolean): Promise<void> {
+    const hold = await this.parts.budget.check(req.instanceId, 'single', { to: req.to });
+    if (!hold) return;
+    const e = newChatHoldError(hold, req.instanceId, req.to);
+    if (track) {
+      const lastError = JSON.stringify({ code: e.code, message: e.message });
+      await this.parts.statuses
+        .apply(req.messageId, 'sending', { instanceId: req.instanceId, to: req.to, type: req.content.type, lastError, ...req.fields })
+        .catch((x: Error) => this.warn('status update failed', req, x));
+    }
+    throw e;
   }
 
   /** Typing simulation: "composing" for a time that grows with the text, then the send. */
@@ -189,7 +228,10 @@ export function createSendPipeline(deps: SendPipelineDeps): { pipeline: SendPipe
     leaseMs: config.INTERNAL_SEND_TIMEOUT_MS + config.TYPING_MAX_MS + 5000,
     settings: deps.settings,
   });
-  const budget = new SendBudget(redis, keys, { dailyCap: config.BROADCAST_DAILY_CAP, quietHours: parseQuietHours(config.BROADCAST_QUIET_HOURS), settings: deps.settings });
+  const retentionMs = config.MESSAGE_RETENTION_DAYS * 86_400_000;
+  // the new-chat rule reads what whatsapp-server keeps: restriction state and the chats that wrote to us
+  const newChats = { restrictions: new RestrictionStore(redis, keys, retentionMs), chats: new InboundChats(redis, keys, retentionMs) };
+  const budget = new SendBudget(redis, keys, { dailyCap: config.BROADCAST_DAILY_CAP, quietHours: parseQuietHours(config.BROADCAST_QUIET_HOURS), settings: deps.settings, newChats });
   const breaker = new CircuitBreaker(redis, keys, { threshold: config.CIRCUIT_FAILURE_THRESHOLD, pauseMs: config.CIRCUIT_PAUSE_MS, publish: deps.publish, logger });
   const statuses = new StatusStore(redis, keys, config.MESSAGE_RETENTION_DAYS);
   const senders = new ChannelSenders([client]);

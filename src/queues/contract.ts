@@ -17,17 +17,27 @@ export interface MessageJobData {
   to: string;
   content: SendContent;
   createdAt: number;
+  /** look the number up before sending (add-message checkNumber): not on WhatsApp -> failed not_on_whatsapp */
+  checkNumber?: boolean;
   /** times the instance was found not connected (waits, not failures) */
   notConnectedWaits?: number;
   /** times the instance's circuit was open (waits, not failures) */
   circuitWaits?: number;
   /** times the instance's pacing budget was booked too far ahead (waits, not failures) */
   pacedWaits?: number;
+  /** times the message waited for a restriction to end (new chat while timelocked: waits, not failures) */
+  restrictedWaits?: number;
 }
 
-/** One event for the CRM; jobId = event id, stable across retries (webhook-id header). */
+/**
+ * One event for the CRM; jobId = event id, stable across retries (webhook-id header). An event
+ * going to several URLs (an instance's subscription) becomes one job per URL, jobId
+ * `${eventId}@${endpointId}`, each with its fixed `url` (a replay of one of them too).
+ */
 export interface WebhookJobData {
   event: AnyEvent;
+  /** the one destination of this job (fan-out, replay); absent: routed when delivered */
+  url?: string;
 }
 
 /** One campaign; jobId = campaignId. Recipients live in Redis, never in the job. */
@@ -69,10 +79,11 @@ export function defaultJobOptions(name: QueueName, config: Config): JobOptionsSh
         removeOnFail: { age: retentionS },
       };
     case 'webhook':
-      // 15 attempts from 2 s doubling (with jitter), capped at 1 h: the schedule spans about 2 to 4 hours.
+      // WEBHOOK_RETRY_SCHEDULE: the handler gives each retry its scheduled wait (retryAfterMs); the
+      // exponential policy only covers an error thrown outside it (never in normal operation).
       return {
-        attempts: config.WEBHOOK_ATTEMPTS,
-        backoff: { type: 'smart', options: { baseMs: config.WEBHOOK_BACKOFF_MS, maxMs: 60 * 60_000 } },
+        attempts: config.WEBHOOK_RETRY_SCHEDULE.length + 1,
+        backoff: { type: 'smart', options: { baseMs: config.WEBHOOK_RETRY_SCHEDULE[0] ?? 5000, maxMs: Math.max(...config.WEBHOOK_RETRY_SCHEDULE, 5000) } },
         removeOnComplete: { age: 3600, count: 10_000 },
         removeOnFail: { age: retentionS },
       };

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { validate as validateCron } from 'node-cron';
+import { signingKeyProblem, webhookSecretProblem } from './signing-keys';
+import { parseDurationList } from './durations';
 
 /**
  * All configuration is read from the environment once, at start, through this module.
@@ -36,6 +38,42 @@ const cron = (def: string) =>
 const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), url(['http:', 'https:']).optional());
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 const secret = z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'must be at least 16 characters').optional());
+/** whsec_<base64> (Standard Webhooks) or, as before the prefix existed, any text of 16+ characters */
+const webhookSecret = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z
+    .string()
+    .superRefine((v, ctx) => {
+      const problem = webhookSecretProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+);
+const signingKey = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z
+    .string()
+    .superRefine((v, ctx) => {
+      const problem = signingKeyProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+);
+/** the Standard Webhooks example schedule: retries after 5 s, 5 min, 30 min, 2, 5, 10, 14, 20 and 24 h (about 3 days) */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,14h,20h,24h';
+const durationList = (def: string) =>
+  z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .default(def)
+      .transform((v, ctx) => {
+        const parsed = parseDurationList(v);
+        if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+        else if (parsed.length > 50) ctx.addIssue({ code: 'custom', message: 'at most 50 retries' });
+        return typeof parsed === 'string' ? [] : parsed;
+      }),
+  );
 const waVersion = z.preprocess(
   (v) => (v === '' ? undefined : v),
   z
@@ -77,6 +115,8 @@ export const configSchema = z.object({
   SANDBOX_RECEIPT_DELAY_MS: int(200),
   /** sandbox: share of sends WhatsApp "rejects" after the server ack (a late 463), 0 to 1 */
   SANDBOX_LATE_REJECT_RATE: num(0, 0, 1),
+  /** sandbox: every contact has a LID; inbound messages and receipts come from it (from still filled) */
+  SANDBOX_LID_CONTACTS: bool(false),
   WA_VERSION: waVersion,
   WA_WEBSOCKET_URL: url(['ws:', 'wss:']).default('wss://web.whatsapp.com/ws/chat'),
   WA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
@@ -100,14 +140,35 @@ export const configSchema = z.object({
 
   SUPABASE_FUNCTIONS_URL: optionalUrl,
   SUPABASE_SERVICE_ROLE_KEY: optionalString,
-  WEBHOOK_SECRET: secret,
+  /** HMAC key of the `v1` signatures: whsec_<base64> (Standard Webhooks); without the prefix, the raw text (legacy) */
+  WEBHOOK_SECRET: webhookSecret,
+  /** during a rotation: the secret being replaced; every delivery then carries both signatures */
+  WEBHOOK_SECRET_PREVIOUS: webhookSecret,
+  /** optional ed25519 private key (whsk_<base64>): adds a `v1a` signature; GET /webhooks/public-key gives its whpk_ */
+  WEBHOOK_SIGNING_KEY: signingKey,
+  /** during a rotation of the ed25519 key: the key being replaced (its v1a signature is sent too) */
+  WEBHOOK_SIGNING_KEY_PREVIOUS: signingKey,
   WEBHOOK_URL_MESSAGES: optionalUrl,
   WEBHOOK_URL_STATUS: optionalUrl,
   WEBHOOK_URL_QR: optionalUrl,
   WEBHOOK_URL_CAMPAIGN: optionalUrl,
   WEBHOOK_TIMEOUT_MS: int(10000, 100),
-  WEBHOOK_ATTEMPTS: int(15, 1),
-  WEBHOOK_BACKOFF_MS: int(2000, 1),
+  /** the waits before each retry (the first attempt is immediate): one attempt more than entries */
+  WEBHOOK_RETRY_SCHEDULE: durationList(DEFAULT_WEBHOOK_RETRY_SCHEDULE),
+  /** no longer read (WEBHOOK_RETRY_SCHEDULE replaced them); accepted so an old .env still starts, with a warning */
+  WEBHOOK_ATTEMPTS: optionalString,
+  WEBHOOK_BACKOFF_MS: optionalString,
+  /** endpoint circuit breaker: failures in a row (network, timeout, 5xx) that pause one destination URL */
+  WEBHOOK_CIRCUIT_THRESHOLD: int(10, 1),
+  /** first pause of a failing endpoint; each failed probe doubles it, up to WEBHOOK_CIRCUIT_MAX_PAUSE_MS */
+  WEBHOOK_CIRCUIT_PAUSE_MS: int(10000, 1),
+  WEBHOOK_CIRCUIT_MAX_PAUSE_MS: int(120000, 1),
+  /** events held by a paused or disabled endpoint look again at least this often (they are woken at once when it resumes) */
+  WEBHOOK_HELD_RECHECK_MS: int(300000, 10),
+  /** deliveries per second to one endpoint (0 = no limit), counted in Redis across webhook-workers */
+  WEBHOOK_ENDPOINT_RATE_PER_S: num(0, 0, 100000),
+  /** `chat`: the events of one chat reach the CRM in the order they happened (a later one waits); `none`: as fast as possible */
+  WEBHOOK_ORDER: z.enum(['none', 'chat']).default('none'),
   WEBHOOK_CONCURRENCY: int(50, 1),
   /** keep-alive sockets per edge-function host (connection pool of webhook-worker) */
   WEBHOOK_MAX_SOCKETS: int(64, 1),
@@ -138,6 +199,12 @@ export const configSchema = z.object({
   NOT_CONNECTED_DELAY_MS: int(5000, 1),
   /** how many times one message waits for an open circuit before it fails */
   CIRCUIT_MAX_WAITS: int(100, 0),
+  /** a late 463 marks the reachout timelock active for this long (WhatsApp gives no end); 0 = a 463 marks nothing */
+  RESTRICTION_ACK_HOLD_MS: int(1800000),
+  /** a single message held by a restriction (new chat while timelocked) looks again at least this often */
+  RESTRICTION_RECHECK_MS: int(60000, 10),
+  /** how many times one single message waits for a restriction to end before it fails (restricted) */
+  RESTRICTION_MAX_WAITS: int(60, 0),
   /** typing simulation: composing time per character of text, and its cap */
   TYPING_MS_PER_CHAR: int(40),
   TYPING_MAX_MS: int(4000),
@@ -145,6 +212,8 @@ export const configSchema = z.object({
   PACING_MAX_WAIT_MS: int(30000),
   /** DNS deadline when checking that a mediaUrl is public */
   MEDIA_URL_DNS_TIMEOUT_MS: int(2000, 1),
+  /** how long a number check (on WhatsApp or not, in which form) is trusted before WhatsApp is asked again */
+  CHECK_NUMBERS_TTL_HOURS: num(168, 0.001),
 
   BROADCAST_MAX_CONTACTS: int(100000, 1),
   BROADCAST_DAILY_CAP: int(0),
@@ -163,6 +232,10 @@ export const configSchema = z.object({
   /** Bull Board (/admin/queues) basic auth: this user with API_KEY or ADMIN_PASSWORD as the password */
   ADMIN_USER: z.string().min(1).default('admin'),
   ADMIN_PASSWORD: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(8, 'must be at least 8 characters').optional()),
+  /** requests per minute per API key (the admin key and each scoped key), counted in Redis; 0 = no limit */
+  API_RATE_LIMIT_PER_MIN: int(1000),
+  /** how long a dashboard login lasts (the session cookie expires with it) */
+  DASHBOARD_SESSION_TTL_S: int(43200, 60),
   /** serve whatsapp-server's GET /metrics without the API key (workers' ports are loopback-only and open) */
   METRICS_PUBLIC: bool(false),
   /** refresh interval of the custom metrics shown by `pm2 monit` */
@@ -174,6 +247,41 @@ export const configSchema = z.object({
   CRON_HEARTBEAT: cron('*/5 * * * *'),
   /** completed and failed jobs older than this many days are removed (empty: MESSAGE_RETENTION_DAYS) */
   JOB_RETENTION_DAYS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().min(0.001).optional()),
+
+  /** the message log in PostgreSQL (history of every outcome and receipt); off: nothing is logged */
+  MESSAGE_LOG: z.enum(['on', 'off']).default('on'),
+  DATABASE_URL: z.preprocess((v) => (v === '' ? undefined : v), url(['postgres:', 'postgresql:']).default('postgresql://127.0.0.1:5432/postgres')),
+  /** the PostgreSQL schema of the log's table (tests use one per run) */
+  MESSAGE_LOG_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,40}$/, 'lower-case letters, digits, _ (max 41)').default('wa_log'),
+  /** days of partitions kept; older ones are dropped by CRON_MESSAGE_LOG */
+  MESSAGE_LOG_RETENTION_DAYS: int(7, 1),
+  /** days of partitions created ahead of today */
+  MESSAGE_LOG_DAYS_AHEAD: int(3, 1),
+  /** rows per INSERT, and how often the writer flushes a smaller batch */
+  MESSAGE_LOG_BATCH_SIZE: int(200, 1),
+  MESSAGE_LOG_FLUSH_MS: int(2000, 10),
+  /** rows the Redis buffer holds while PostgreSQL is away; beyond it rows are refused and counted (wa_message_log_dropped) */
+  MESSAGE_LOG_BUFFER_MAX: int(1_000_000, 1),
+  DATABASE_POOL_MAX: int(4, 1),
+  /** partition roll: create the days ahead, drop the days past retention */
+  CRON_MESSAGE_LOG: cron('7 * * * *'),
+
+  /** Messenger (Facebook Pages through the Graph API) */
+  GRAPH_API_URL: url(['http:', 'https:']).default('https://graph.facebook.com'),
+  GRAPH_API_VERSION: z.string().regex(/^v\d+\.\d+$/, 'like v21.0').default('v21.0'),
+  /** keep-alive sockets of the Graph client, per worker process */
+  MESSENGER_MAX_SOCKETS: int(500, 1),
+  MESSENGER_TIMEOUT_MS: int(15000, 100),
+  /** app secret: X-Hub-Signature-256 of Facebook's webhook; unset = the webhook is refused */
+  MESSENGER_APP_SECRET: optionalString,
+  /** the hub.verify_token Facebook echoes when the webhook is subscribed */
+  MESSENGER_VERIFY_TOKEN: optionalString,
+  /** sends per second per page and for all pages together, shared by every worker (Redis); 0 = no limit */
+  MESSENGER_PAGE_RATE: int(50),
+  MESSENGER_GLOBAL_RATE: int(100),
+  /** per-page breaker: this many auth failures (expired/invalid token) in a row pause the page */
+  MESSENGER_AUTH_FAILURES: int(5, 1),
+  MESSENGER_AUTH_PAUSE_MS: int(300000, 1),
 });
 
 export type Config = z.infer<typeof configSchema>;

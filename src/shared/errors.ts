@@ -14,10 +14,12 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'invalid_recipient'
   | 'not_in_group'
+  | 'not_on_whatsapp'
   | 'instance_not_found'
   | 'instance_not_connected'
   | 'rate_limited'
   | 'circuit_open'
+  | 'restricted'
   | 'redis_unavailable'
   | 'transient'
   | 'timeout'
@@ -34,17 +36,21 @@ const STATUS: Record<ErrorCode, number> = {
   unsupported_media_type: 415,
   invalid_recipient: 400,
   not_in_group: 403,
+  /** a number checked before its send (checkNumber) has no WhatsApp account: final, never sent */
+  not_on_whatsapp: 422,
   instance_not_found: 404,
   instance_not_connected: 409,
   rate_limited: 429,
   circuit_open: 503,
+  /** WhatsApp restricts the number from starting new chats (reachout timelock, new-chat cap): a wait */
+  restricted: 429,
   redis_unavailable: 503,
   transient: 503,
   timeout: 504,
   internal: 500,
 };
 
-const RETRYABLE = new Set<ErrorCode>(['instance_not_connected', 'rate_limited', 'circuit_open', 'redis_unavailable', 'transient', 'timeout']);
+const RETRYABLE = new Set<ErrorCode>(['instance_not_connected', 'rate_limited', 'circuit_open', 'restricted', 'redis_unavailable', 'transient', 'timeout']);
 
 export interface AppErrorOptions {
   retryable?: boolean;

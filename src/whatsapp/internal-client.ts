@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { AppError } from '../shared/errors';
-import type { ChannelSender, ChannelSendRequest, ChannelSendResult } from '../channels/sender';
+import type { ChannelSender, ChannelSendRequest, ChannelSendResult, RecipientCheck } from '../channels/sender';
 
 export interface InternalClientOptions {
   /** whatsapp-server base URL (config internalApiUrl()) */
@@ -48,6 +48,19 @@ export class InternalClient implements ChannelSender {
 
   async presence(instanceId: string, to: string, state: 'composing' | 'paused'): Promise<void> {
     await this.post('/internal/presence', { instanceId, to, state }, this.options.presenceTimeoutMs ?? 5000);
+  }
+
+  /**
+   * checkNumber: asks whatsapp-server (POST /internal/check; its cache first, then WhatsApp) whether
+   * a phone recipient is on WhatsApp and in which form. LIDs and groups are WhatsApp ids already:
+   * they go as given, without a lookup.
+   */
+  async checkRecipient(instanceId: string, to: string): Promise<RecipientCheck> {
+    if (!/^\d+$/.test(to)) return { exists: true, to };
+    const body = (await this.post('/internal/check', { instanceId, phones: [to] }, this.options.sendTimeoutMs)) as { results?: Array<{ exists?: unknown; phone?: unknown }> } | undefined;
+    const r = body?.results?.[0];
+    if (typeof r?.exists !== 'boolean') throw new AppError('transient', 'internal check answered without a result', { body });
+    return { exists: r.exists, to: r.exists && typeof r.phone === 'string' ? r.phone : to };
   }
 
   /** Closes the pooled sockets (process shutdown). */

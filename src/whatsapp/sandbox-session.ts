@@ -12,6 +12,9 @@ import { buildIncoming, sandboxLid, SimulatedIncoming, StoredMedia } from './san
 import type { CreateSessionOptions, EventSink, InstanceStatus, MediaDownload, NumberLookup, PresenceTarget, ReadTarget, SessionSnapshot, WhatsAppSession } from './types';
 import { sandboxLookup } from './sandbox-numbers';
 import type { SendContent, SendResult } from '../channels/content';
+import { RestrictionTracker, sessionRestriction } from './restriction-tracker';
+import { restrictionSignals, SimulatedRestriction } from './sandbox-restriction';
+import type { RestrictionSignal, RestrictionState } from './restriction';
 
 export interface LinkedMarker {
   me: NonNullable<SessionSnapshot['me']>;
@@ -37,6 +40,8 @@ export interface SandboxContext {
   markLinked(instanceId: string, marker: LinkedMarker): Promise<void>;
   removeLinked(instanceId: string): Promise<void>;
   logSend(entry: SendLogEntry): Promise<void>;
+  /** the restriction state in Redis and RESTRICTION_ACK_HOLD_MS (absent: starts from none, a 463 marks nothing) */
+  restrictions?: { store: { get(instanceId: string): Promise<RestrictionState | undefined> }; ackHoldMs: number };
 }
 
 const MAX_STORED_MEDIA = 100;
@@ -54,10 +59,15 @@ export class SandboxSession implements WhatsAppSession {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly media = new Map<string, StoredMedia>();
   private linkScheduled = false;
+  private readonly restriction: RestrictionTracker;
 
   constructor(private readonly options: CreateSessionOptions, private readonly sink: EventSink, private readonly ctx: SandboxContext) {
     this.instanceId = options.instanceId;
     this.state = { instanceId: options.instanceId, status: 'created', updatedAt: Date.now() };
+    const r = ctx.restrictions ?? { store: { get: async () => undefined }, ackHoldMs: 0 };
+    this.restriction = sessionRestriction({ instanceId: this.instanceId, store: r.store, ackHoldMs: r.ackHoldMs, logger: ctx.logger }, (state) =>
+      this.emit('instance.restriction', { ...state, sandbox: true }),
+    );
   }
 
   snapshot(): SessionSnapshot {
@@ -141,13 +151,25 @@ export class SandboxSession implements WhatsAppSession {
     return data;
   }
 
+  /** Plays WhatsApp's restriction notifications (sandbox-restriction.ts); resolves with the state after them. */
+  async simulateRestriction(input: SimulatedRestriction): Promise<RestrictionState> {
+    for (const signal of restrictionSignals(input)) await this.restriction.signal(signal);
+    return this.restriction.current();
+  }
+
+  noteRestriction(signal: RestrictionSignal): Promise<void> {
+    return this.restriction.signal(signal);
+  }
+
   async logout(): Promise<void> {
+    this.restriction.dispose();
     this.clearTimers();
     await this.ctx.removeLinked(this.instanceId);
     this.setStatus('logged_out', { me: undefined, qr: undefined, pairingCode: undefined });
   }
 
   async end(): Promise<void> {
+    this.restriction.dispose();
     this.clearTimers();
     if (this.state.status !== 'logged_out' && this.state.status !== 'disconnected') this.setStatus('disconnected', { qr: undefined, pairingCode: undefined });
   }

@@ -7,6 +7,7 @@ import type { AnyEventInput } from '../events/envelope';
 import type { SendContent, SendResult } from '../channels/content';
 import type { WaAddress } from './address';
 import type { Channel } from '../channels/channel';
+import type { RestrictionSignal } from './restriction';
 
 
 export type InstanceStatus =
@@ -59,6 +60,20 @@ export interface CreateSessionOptions {
   restoring?: boolean;
 }
 
+/**
+ * What WhatsApp's directory answered for one phone, exactly as asked (a session never rewrites a
+ * number: Brazil's two spellings are two questions, see brazil-phone.ts and number-check.ts).
+ */
+export interface NumberLookup {
+  /** the phone asked (digits, country code first) */
+  phone: string;
+  exists: boolean;
+  /** the account's PN JID as WhatsApp named it (it may differ from the phone asked) */
+  jid?: string;
+  /** the account's LID, when WhatsApp told it */
+  lid?: string;
+}
+
 /** Where a session reports everything (enqueued on the webhook queue by the manager). */
 export type EventSink = (event: AnyEventInput) => void;
 
@@ -72,6 +87,16 @@ export interface WhatsAppSession {
   markRead(targets: ReadTarget[]): Promise<void>;
   sendPresence(target: PresenceTarget): Promise<void>;
   downloadMedia(messageId: string): Promise<MediaDownload>;
+  /**
+   * Which of these phones (digits, as given) have a WhatsApp account: one directory query for the
+   * list (callers batch it), one answer per phone asked, in any order. Throws AppError.
+   */
+  checkNumbers(phones: string[]): Promise<NumberLookup[]>;
+  /**
+   * A restriction signal learned outside the socket (a late 463 seen by whatsapp-server's receipt
+   * observer): merged into the session's restriction state, reported as 'instance.restriction'.
+   */
+  noteRestriction?(signal: RestrictionSignal): Promise<void>;
   /** Unlinks the device on the phone and deletes the auth state. */
   logout(): Promise<void>;
   /** Closes the socket on purpose, keeping the auth state (shutdown, restart). */

@@ -10,6 +10,7 @@ import { createServerApp } from '../../http/server-app';
 import { publicRoom } from '../../http/rooms/public';
 import { internalRoom } from '../../http/rooms/internal';
 import { opsRoom } from '../../http/rooms/ops';
+import { createAccess } from '../../http/access/authenticate';
 import { createAddMessageService } from '../../messages/add-message-service';
 import { campaignReceiptObserver } from '../../campaigns/receipts';
 import { CampaignStore, retentionSeconds } from '../../campaigns/store';
@@ -20,9 +21,15 @@ import { redisKeys } from '../../shared/keys';
 import { EventPublisher } from '../../queues/publisher';
 import { createDriver } from '../../whatsapp/driver-factory';
 import { SessionManager } from '../../whatsapp/session-manager';
+import { NumberChecker } from '../../whatsapp/number-check';
 import type { RestoreSummary } from '../../whatsapp/session-restore';
 import type { SessionDriver } from '../../whatsapp/types';
 import { serverOperations, ServerOperations } from './operations';
+import { serverMessageLog } from './message-log';
+import { serverRestrictions } from './restrictions';
+
+/** GET /instance/:id/qr also takes ?apikey= (?format=png opened in a browser tab). */
+const QR_PATH = /^\/instance\/[^/]+\/qr$/;
 
 /** The real objects the rooms were built from (tests reach the queues and Redis through them). */
 export interface ServerObjects {
@@ -65,28 +72,41 @@ export async function startServer(config: Config, logger: Logger): Promise<Start
   const events = new EventPublisher(queueSet.queues.webhook, logger);
   // a late rejection counts as a send failure of the instance (repeated ones pause its sends)
   const breaker = new CircuitBreaker(redis, redisKeys(config.QUEUE_PREFIX), { threshold: config.CIRCUIT_FAILURE_THRESHOLD, pauseMs: config.CIRCUIT_PAUSE_MS, publish: (e) => events.publish(e), logger });
+  // restriction state (timelock, new-chat cap) and the chats that wrote to us, kept in Redis for the workers' budget
+  const restrictions = serverRestrictions(config, redis, events);
   // receipts move message statuses (sent/delivered/read, late rejections) before the event goes to the CRM
   events.observe(
     messageStatusObserver(new StatusStore(redis, redisKeys(config.QUEUE_PREFIX), config.MESSAGE_RETENTION_DAYS), {
       publish: (e) => events.publish(e),
-      onRejected: async (instanceId, r) => void (await breaker.recordFailure(instanceId, `late rejection ${r.waCode}: ${r.code}`)),
+      // and a 463 marks the reachout timelock (restriction.ts has the rule and its expiry)
+      onRejected: async (instanceId, r) => {
+        await breaker.recordFailure(instanceId, `late rejection ${r.waCode}: ${r.code}`);
+        await restrictions.onRejected(instanceId, r);
+      },
     }),
   );
   // receipts of campaign messages count delivered/read per campaign (each recipient once)
   events.observe(campaignReceiptObserver(new CampaignStore(redis, redisKeys(config.QUEUE_PREFIX), retentionSeconds(config.MESSAGE_RETENTION_DAYS))));
+  // receipts become message-log rows (Redis buffer -> webhook-worker -> PostgreSQL); the store answers GET /messages
+  const messageLog = serverMessageLog(config, logger, redis, events);
   const sessions = new SessionManager({ config, logger, redis, driver, publisher: events });
   // metrics, /stats, Bull Board, /openapi.json and the maintenance schedules
   const ops = serverOperations({ config, logger, redis, queues: queueSet.queues, events, sessions });
+  restrictions.attach(sessions, ops.metrics);
   const deps: ServerObjects = { config: config as SecretConfig, logger, redis, queues: queueSet.queues };
   // one service for the fast path and the route: one instance cache, one write batch
   const addMessage = createAddMessageService(config, redis, queueSet.queues.message);
+  // one number-check cache for check-numbers (public) and the workers' checkNumber sends (internal)
+  const numbers = new NumberChecker({ redis, keys: redisKeys(config.QUEUE_PREFIX), ttlSeconds: config.CHECK_NUMBERS_TTL_HOURS * 3600, sessions });
+  // the admin key, scoped keys and the per-key rate limit: one for every room that takes a key
+  const access = createAccess({ apiKey: deps.config.API_KEY, redis, prefix: config.QUEUE_PREFIX, ratePerMin: config.API_RATE_LIMIT_PER_MIN, queryKeyPaths: [QR_PATH] });
   const app = createServerApp({
     logger,
     health: { processName: 'whatsapp-server', redis, queues: Object.values(queueSet.queues), extra: () => ({ driver: driver.name, sessions: sessions.counts() }) },
     // each room its own prefix, auth, body limit and deps; a later dashboard room is listed here too
-    rooms: [internalRoom({ ...deps, sessions }), opsRoom({ config: deps.config, metrics: ops.metrics, queues: queueSet.queues })],
+    rooms: [internalRoom({ ...deps, sessions, numbers }), opsRoom({ config: deps.config, metrics: ops.metrics, queues: queueSet.queues, access })],
     // every other path is the public API's (API key first)
-    fallback: publicRoom({ ...deps, sessions, events, addMessage }),
+    fallback: publicRoom({ ...deps, sessions, events, addMessage, access, numbers, restrictions: restrictions.store, messageLog: messageLog.store }),
   });
   let server: Server;
   try {
@@ -119,6 +139,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Start
       await closeServer(server);
       // Sockets close (credentials kept) and their last events reach the queue before it closes.
       await sessions.endAll();
+      await messageLog.close();
       breaker.close();
       await queueSet.close();
       await redis.quit().catch(() => redis.disconnect());

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
 import type { SessionManager } from '../../whatsapp/session-manager';
+import type { NumberChecker } from '../../whatsapp/number-check';
 import { requireInternalToken } from '../auth';
 import { requireRedis } from '../health';
 import { internalRoutes } from '../routes/internal';
@@ -16,6 +17,8 @@ export interface InternalRoomDeps {
   logger: Logger;
   redis: Redis;
   sessions: Pick<SessionManager, 'connectedSession'>;
+  /** POST /internal/check (checkNumber sends) */
+  numbers: Pick<NumberChecker, 'check'>;
 }
 
 /**

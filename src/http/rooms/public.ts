@@ -6,13 +6,22 @@ import type { Queues } from '../../queues/factory';
 import type { EventPublisher } from '../../queues/publisher';
 import type { SessionManager } from '../../whatsapp/session-manager';
 import type { AddMessageService } from '../../messages/add-message-service';
-import { requireKey } from '../auth';
+import type { Access } from '../access/authenticate';
+import { checkScope, scopeGuard } from '../access/scope-guard';
+import { keysRouter } from '../routes/keys';
 import { queueStatusHandler, requireRedis } from '../health';
 import { addMessageFastPath, messagesRouter } from '../routes/messages';
 import { webhooksRouter } from '../routes/webhooks';
 import { instancesRouter } from '../routes/instances';
+import type { RestrictionStore } from '../../whatsapp/restriction-store';
 import { instanceMediaRouter } from '../routes/instance-media';
+import { checkNumbersRouter } from '../routes/check-numbers';
+import type { NumberChecker } from '../../whatsapp/number-check';
 import { broadcastRoutes } from '../routes/broadcasts';
+import { messageLogRouter } from '../routes/message-log';
+import type { MessageLogStore } from '../../message-log';
+import { CampaignStore, retentionSeconds } from '../../campaigns/store';
+import { redisKeys } from '../../shared/keys';
 import type { HttpRoom } from './room';
 
 /** What the public API uses; nothing of the internal API or the operators' side. */
@@ -27,12 +36,20 @@ export interface PublicRoomDeps {
   events: Pick<EventPublisher, 'publish'>;
   /** built once by the wiring: the fast path and the Express route share its cache and write batches */
   addMessage: Pick<AddMessageService, 'add'>;
+  /** check-numbers: the cached directory lookups the internal room's /internal/check shares */
+  numbers: Pick<NumberChecker, 'check'>;
+  /** GET /instance/:id/status shows the instance's restriction state (RestrictionStore, Redis) */
+  restrictions?: Pick<RestrictionStore, 'get'>;
+  /** API keys (admin and scoped) and the per-key rate limit, shared with the other rooms */
+  access: Access;
+  /** the message log's queries (PostgreSQL); absent with MESSAGE_LOG=off */
+  messageLog?: Pick<MessageLogStore, 'query' | 'campaignOutcomes'>;
 }
 
 /**
  * The public API (the CRM's edge functions): add-message with its fast path, messages, instances,
- * instance media, broadcasts, webhook dead letters and replay, /queue-status. API key auth,
- * BODY_LIMIT (add-broadcast: BROADCAST_BODY_LIMIT), and Redis for everything but /queue-status
+ * instance media, broadcasts, webhook dead letters and replay, /queue-status, scoped keys. API key
+ * auth (admin or scoped, counted against the key's rate limit), the scope guard, BODY_LIMIT (add-broadcast: BROADCAST_BODY_LIMIT), and Redis for everything but /queue-status
  * (which reports Redis being away itself).
  *
  * It is the server's fallback room, mounted at '/' after the others: every path no other room
@@ -41,8 +58,8 @@ export interface PublicRoomDeps {
  */
 export function publicRoom(deps: PublicRoomDeps): HttpRoom {
   const { config, redis, queues } = deps;
-  // the expected key is hashed once and shared by the fast path and the room's chain
-  const auth = requireKey(config.API_KEY);
+  // one key check (and rate count) shared by the fast path and the room's chain
+  const auth = deps.access.authenticate;
   const router = Router();
   // add-broadcast's larger limit (100,000 contacts are about 4 MB) is read only after the key,
   // so only callers with the key can make the server parse a large body
@@ -51,20 +68,25 @@ export function publicRoom(deps: PublicRoomDeps): HttpRoom {
   // whoever sends them); it skips a body an earlier parser already read
   router.use(express.json({ limit: config.BODY_LIMIT }));
   router.use(auth);
+  // a scoped key: read-only, its instances only, admin-only routes refused
+  router.use(scopeGuard);
   router.get('/queue-status', queueStatusHandler(redis, Object.values(queues)));
   router.use(requireRedis(redis));
   router.use(
     messagesRouter({ config, redis, queue: queues.message, addMessage: deps.addMessage }),
     webhooksRouter({ config, redis, queue: queues.webhook }),
-    instancesRouter({ sessions: deps.sessions }),
+    instancesRouter({ sessions: deps.sessions, restrictions: deps.restrictions }),
     instanceMediaRouter({ config, logger: deps.logger, sessions: deps.sessions }),
+    checkNumbersRouter({ numbers: deps.numbers }),
     broadcastRoutes({ config, logger: deps.logger, redis, queue: queues.broadcast, events: deps.events }),
+    keysRouter({ keys: deps.access.keys }),
+    messageLogRouter({ log: deps.messageLog, campaigns: new CampaignStore(redis, redisKeys(config.QUEUE_PREFIX), retentionSeconds(config.MESSAGE_RETENTION_DAYS)) }),
   );
   return {
     name: 'public',
     prefix: '/',
     // a plain-JSON add-message is answered before any body parsing (a measured hot path)
-    early: addMessageFastPath({ auth, redis, bodyLimit: config.BODY_LIMIT, addMessage: deps.addMessage }),
+    early: addMessageFastPath({ auth, authorize: checkScope, redis, bodyLimit: config.BODY_LIMIT, addMessage: deps.addMessage }),
     router,
   };
 }

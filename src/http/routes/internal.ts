@@ -11,6 +11,7 @@ import { sendContentSchema } from '../../whatsapp/content-schema';
 import { ledgerTtlSeconds, SendLedger } from '../../whatsapp/send-ledger';
 import { INSTANCE_ID_RE } from '../../whatsapp/types';
 import type { SessionManager } from '../../whatsapp/session-manager';
+import { MAX_CHECK_PHONES, NumberChecker } from '../../whatsapp/number-check';
 
 const instanceId = z.string().regex(INSTANCE_ID_RE, '1 to 64 letters, digits, _ or -');
 const recipient = z.string().min(1).max(64);
@@ -21,6 +22,7 @@ const sendBody = z.object({
   content: sendContentSchema,
   messageId: z.string().regex(MESSAGE_ID_RE, '8 to 64 letters or digits'),
 });
+const checkBody = z.object({ instanceId, phones: z.array(recipient).min(1).max(MAX_CHECK_PHONES) });
 const presenceBody = z.object({ instanceId, to: recipient, state: z.enum(['composing', 'recording', 'paused', 'available', 'unavailable']) });
 const readTarget = z.object({ chatId: recipient, messageId: z.string().min(1).max(128), participant: z.string().max(64).optional() });
 const readBody = z.union([
@@ -33,6 +35,8 @@ export interface InternalRouteDeps {
   logger: Logger;
   redis: Redis;
   sessions: Pick<SessionManager, 'connectedSession'>;
+  /** the cached number checks the public check-numbers route uses too */
+  numbers: Pick<NumberChecker, 'check'>;
 }
 
 /**
@@ -41,6 +45,7 @@ export interface InternalRouteDeps {
  *   POST /internal/send      {instanceId, to, content, messageId}  idempotent on messageId
  *   POST /internal/presence  {instanceId, to, state}               typing simulation
  *   POST /internal/read      {instanceId, chatId, messageId, participant?} or {instanceId, messages: [...]}
+ *   POST /internal/check     {instanceId, phones}                  checkNumber(s): is it on WhatsApp, in which form
  */
 export function internalRoutes(deps: InternalRouteDeps): Router {
   const router = Router();
@@ -55,6 +60,12 @@ export function internalRoutes(deps: InternalRouteDeps): Router {
       return session.send(to, body.content, body.messageId);
     });
     res.json({ success: true, waMessageId: result.waMessageId, jid: result.jid, timestamp: result.timestamp, duplicate });
+  });
+
+  // the workers resolve a checkNumber(s) recipient here: the lookup needs the socket, the cache is the server's
+  router.post('/check', async (req, res) => {
+    const body = parseInput(checkBody, req.body ?? {});
+    res.json({ success: true, results: await deps.numbers.check(body.instanceId, body.phones) });
   });
 
   router.post('/presence', async (req, res) => {

@@ -12,7 +12,7 @@ import { AppError } from '../../shared/errors';
 import { MESSAGE_ID_RE } from '../ids';
 import { normalizePhone } from '../phone';
 import type { WaAddress } from '../address';
-import type { CreateSessionOptions, EventSink, MediaDownload, PresenceTarget, ReadTarget, SessionSnapshot, WhatsAppSession } from '../types';
+import type { CreateSessionOptions, EventSink, MediaDownload, NumberLookup, PresenceTarget, ReadTarget, SessionSnapshot, WhatsAppSession } from '../types';
 import type { SendContent, SendResult } from '../../channels/content';
 import { Connection } from './connection';
 import { chatJidFor } from './addressing';
@@ -25,6 +25,10 @@ import { removeAuthState } from './redis-auth-store';
 import type { SessionDeps } from './session-deps';
 import { LIVE_STATUSES, SessionState } from './session-state';
 import { createSessionCaches } from './socket-config';
+import { RestrictionTracker, sessionRestriction } from '../restriction-tracker';
+import { RestrictionStore } from '../restriction-store';
+import type { RestrictionSignal } from '../restriction';
+import { lookupNumbers } from './number-lookup';
 
 const MEDIA_FETCH_TIMEOUT_MS = 60_000;
 const PAIRING_CODE_TIMEOUT_MS = 30_000;
@@ -48,6 +52,8 @@ export class BaileysSession implements WhatsAppSession {
   readonly instanceId: string;
   private readonly state: SessionState;
   private readonly log: SessionDeps['logger'];
+  /** reachout timelock and new-chat cap: one merge point per instance (restriction-tracker.ts) */
+  private readonly restriction: RestrictionTracker;
   private building?: Promise<Built>;
   private built?: Built;
   /** bumped by end()/logout(), so a connect() still loading Baileys does not start afterwards */
@@ -61,6 +67,10 @@ export class BaileysSession implements WhatsAppSession {
     this.instanceId = options.instanceId;
     this.log = ctx.logger.child({ instanceId: options.instanceId });
     this.state = new SessionState(options.instanceId, sink, this.log);
+    const store = new RestrictionStore(ctx.redis, ctx.keys, ctx.config.MESSAGE_RETENTION_DAYS * 86_400_000);
+    this.restriction = sessionRestriction({ instanceId: options.instanceId, store, ackHoldMs: ctx.config.RESTRICTION_ACK_HOLD_MS, logger: this.log }, (s) =>
+      this.state.emit('instance.restriction', s),
+    );
   }
 
   private build(): Promise<Built> {
@@ -74,6 +84,7 @@ export class BaileysSession implements WhatsAppSession {
           waLog: d.waLogger.child({ instanceId: this.instanceId }),
           log: this.log,
           owner: this,
+          restriction: this.restriction,
         });
         return (this.built = { d, conn, recent });
       },
@@ -173,7 +184,25 @@ export class BaileysSession implements WhatsAppSession {
     }
   }
 
+  /** One usync contact + LID query for the phones (number-lookup.ts: why not sock.onWhatsApp). */
+  async checkNumbers(phones: string[]): Promise<NumberLookup[]> {
+    const { sock } = this.connected();
+    const b = this.built!;
+    if (!sock.executeUSyncQuery) throw new AppError('transient', `instance ${this.instanceId} cannot query WhatsApp's directory`);
+    try {
+      return await lookupNumbers(b.d.baileys, { executeUSyncQuery: sock.executeUSyncQuery, signalRepository: sock.signalRepository }, phones);
+    } catch (err) {
+      throw classifySendError(err, this.instanceId);
+    }
+  }
+
+  /** A late 463 seen by whatsapp-server (restriction.ts has the rule). */
+  noteRestriction(signal: RestrictionSignal): Promise<void> {
+    return this.restriction.signal(signal);
+  }
+
   async logout(): Promise<void> {
+    this.restriction.dispose();
     this.epoch++;
     const b = this.building ? await this.building.catch(() => undefined) : undefined;
     if (b) {
@@ -187,6 +216,7 @@ export class BaileysSession implements WhatsAppSession {
   }
 
   async end(): Promise<void> {
+    this.restriction.dispose();
     this.epoch++;
     const b = this.building ? await this.building.catch(() => undefined) : undefined;
     await b?.conn.stop();

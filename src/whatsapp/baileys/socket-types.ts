@@ -9,9 +9,15 @@ export type WaSocketLike = Pick<
   WASocket,
   'ev' | 'user' | 'sendMessage' | 'sendPresenceUpdate' | 'readMessages' | 'requestPairingCode' | 'logout' | 'end' | 'updateMediaMessage'
 > &
-  Partial<Pick<WASocket, 'groupMetadata'>> & {
+  Partial<Pick<WASocket, 'groupMetadata' | 'executeUSyncQuery' | 'fetchAccountReachoutTimelock' | 'fetchNewChatMessageCap'>> & {
     /** Baileys 7's LID<->PN mapping store (optional: a fake socket may leave it out) */
-    signalRepository?: { lidMapping?: { getPNForLID(lid: string): Promise<string | null>; getLIDForPN?(pn: string): Promise<string | null> } };
+    signalRepository?: {
+      lidMapping?: {
+        getPNForLID(lid: string): Promise<string | null>;
+        getLIDForPN?(pn: string): Promise<string | null>;
+        storeLIDPNMappings?(pairs: Array<{ lid: string; pn: string }>): Promise<void>;
+      };
+    };
   };
 
 export type SocketFactory = (config: UserFacingSocketConfig) => WaSocketLike;
