@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The one command that starts everything (npm start): install, build, .env, Redis, PM2, then wait
 # until all four processes report healthy and print a status table.
+# Variables set in the shell win over .env (LOG_LEVEL=debug npm start). START_PREBUILT=1 skips the
+# install and the build (CI and tests that did both already).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s%N)
@@ -11,21 +13,28 @@ node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)
 # Install only when package-lock.json changed since the last install.
 stamp=node_modules/.install-stamp
 lock_sum=$(sha1sum package-lock.json | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
-  say "installing dependencies (npm ci)"
-  bash scripts/lib/install-deps.sh
-  echo "$lock_sum" > "$stamp"
+if [ "${START_PREBUILT:-}" = "1" ]; then
+  say "START_PREBUILT=1: using the installed dependencies and dist/ as they are"
+else
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
+    say "installing dependencies (npm ci)"
+    bash scripts/lib/install-deps.sh
+    echo "$lock_sum" > "$stamp"
+  fi
+  say "building"
+  npm run build --silent
 fi
-say "building"
-npm run build --silent
 
 node scripts/lib/init-env.js
-set -a
-# shellcheck disable=SC1090
-. "./${ENV_FILE:-.env}"
-set +a
+# .env fills in only what the shell did not set (sourcing it would overwrite LOG_LEVEL=debug npm start)
+# shellcheck source=lib/env.sh
+. scripts/lib/env.sh
+load_env
 
 bash scripts/ensure-redis.sh pm2
+# the message log's PostgreSQL: DATABASE_URL, else the machine's, else Debian's (it may write DATABASE_URL into .env)
+if ! bash scripts/ensure-postgres.sh start; then say "WARNING: no PostgreSQL for the message log; messages are still sent, their log waits in Redis"; fi
+if [ -z "${DATABASE_URL:-}" ]; then unset DATABASE_URL; load_env; fi
 
 PM2=node_modules/.bin/pm2
 if [ -f scripts/setup-logrotate.sh ]; then bash scripts/setup-logrotate.sh || say "log rotation not set up (see README)"; fi

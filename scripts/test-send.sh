@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end check of the send path, as an edge function would use it:
-#   bash scripts/test-send.sh <instanceId> [phone] [message]
+#   bash scripts/test-send.sh [instanceId] [phone] [message]
+# Without an instanceId it uses the first connected instance, else TEST_SEND_INSTANCE (default
+# test-send), created when unknown: with WHATSAPP_DRIVER=sandbox `bash scripts/test-send.sh` alone
+# goes end to end.
 # 1. makes sure the instance exists (creates it when unknown) and is connected: the sandbox driver
 #    links by itself; with Baileys it prints where to get the QR and waits for the scan
 # 2. POST /queue/add-message (answered at once with the message id)
@@ -18,8 +21,7 @@ die() { say "$*"; exit 1; }
 instance="${1:-}"
 phone="${2:-5511999990000}"
 text="${3:-test message from scripts/test-send.sh at $(date -u +%FT%TZ)}"
-[ -n "$instance" ] || die "usage: scripts/test-send.sh <instanceId> [phone] [message]"
-[[ "$instance" =~ ^[A-Za-z0-9_-]{1,64}$ ]] || die "instanceId must be 1 to 64 letters, digits, _ or -"
+[[ "$instance" != -* ]] || die "usage: scripts/test-send.sh [instanceId] [phone] [message]"
 [ -n "${API_KEY:-}" ] || die "API_KEY is not set (run npm start once, or export it)"
 base="http://${HEALTH_HOST:-127.0.0.1}:${SERVER_PORT:-3001}"
 
@@ -41,6 +43,16 @@ call() {
 }
 json() { node -e 'let v; try { v = JSON.parse(process.argv[1]); for (const k of process.argv[2].split(".")) v = v?.[k]; } catch {} process.stdout.write(v == null ? "" : String(v));' "$1" "$2"; }
 quote() { node -e 'process.stdout.write(JSON.stringify(process.argv[1]))' "$1"; }
+
+if [ -z "$instance" ]; then
+  call GET /instances
+  [ "$status" = "000" ] && die "whatsapp-server does not answer at $base (npm start?)"
+  [ "$status" = "200" ] || die "GET /instances: HTTP $status $out"
+  instance=$(node -e 'try { const l = JSON.parse(process.argv[1]).instances || []; process.stdout.write((l.find((i) => i.status === "connected") || {}).instanceId || ""); } catch {}' "$out")
+  if [ -n "$instance" ]; then say "no instanceId given: using the connected instance $instance"; else
+    instance="${TEST_SEND_INSTANCE:-test-send}"; say "no instanceId given and none connected: using $instance"; fi
+fi
+[[ "$instance" =~ ^[A-Za-z0-9_-]{1,64}$ ]] || die "instanceId must be 1 to 64 letters, digits, _ or -"
 
 call GET "/instance/$instance/status"
 if [ "$status" = "000" ]; then die "whatsapp-server does not answer at $base (npm start?)"; fi

@@ -49,5 +49,9 @@ function row(cols) {
     const redis = json.redis ? (json.redis.reachable ? 'ok' : 'down') : '-';
     console.log(row([name, port, status, json.pid || '-', json.uptime != null ? `${json.uptime}s` : '-', redis, q || json.error || '']));
   });
+  // the Redis every process uses: say plainly when it can lose jobs (not only in the PM2 logs)
+  const durability = results.map((r) => r.json.redis && r.json.redis.durability).find(Boolean);
+  if (durability && durability.warnings.length) for (const w of durability.warnings) console.log(`WARNING redis durability: ${w}`);
+  else if (durability) console.log(`redis durability: ok (appendonly ${durability.appendonly}, maxmemory-policy ${durability.maxmemoryPolicy})`);
   process.exit(results.every((r) => r.code === 200) ? 0 : 1);
 })();

@@ -3,12 +3,13 @@ import type { RedisKeys } from '../shared/keys';
 import type { InstanceSettings } from '../whatsapp/types';
 import { DailyCounter, nextLocalMidnight } from './daily-cap';
 import { QuietHours, quietUntil } from './quiet-hours';
+import { newChatHold, NewChatSources } from './new-chat-hold';
 
 /** Who is sending: a single message (an agent, the CRM) or a campaign recipient. */
 export type SendKind = 'single' | 'campaign';
 
 /** The rule that holds a send back, and when it frees by itself. */
-export type BudgetHoldReason = 'quiet_hours' | 'daily_cap';
+export type BudgetHoldReason = 'quiet_hours' | 'daily_cap' | 'restricted' | 'new_chat_cap';
 export interface BudgetHold {
   hold: BudgetHoldReason;
   until: number;
@@ -21,6 +22,8 @@ export interface SendBudgetOptions {
   quietHours?: QuietHours;
   /** per-instance settings (registry, cached); undefined = defaults */
   settings: (instanceId: string) => Promise<InstanceSettings | undefined>;
+  /** the restriction state and the chats that wrote to us (absent: no restriction rule) */
+  newChats?: NewChatSources;
 }
 
 /**
@@ -33,6 +36,10 @@ export interface SendBudgetOptions {
  * quiet hours). A CRM agent's reply to a customer must never be blocked because a campaign used up
  * the day; the cap is there to hold campaigns, and the single messages sent during the day leave
  * less room for them.
+ *
+ * The one rule that holds both kinds: while WhatsApp restricts the number from starting new chats
+ * (reachout timelock, or a new-chat cap reported CAPPED), a send to a recipient that has not
+ * written to us is held (`restricted` / `new_chat_cap`, new-chat-hold.ts); replies go on.
  */
 export class SendBudget {
   private readonly daily: DailyCounter;
@@ -70,9 +77,17 @@ export class SendBudget {
     return this.daily.key(instanceId, now);
   }
 
-  /** The rule that holds a send of this kind right now, or undefined when it may go. */
-  async check(instanceId: string, kind: SendKind, now = new Date()): Promise<BudgetHold | undefined> {
-    // single messages are counted, never held (see the class comment)
+  /**
+   * The rule that holds a send of this kind right now, or undefined when it may go. `to` is the
+   * recipient (canonical, as jobs keep it): without it a restricted number holds every send.
+   */
+  async check(instanceId: string, kind: SendKind, at: { to?: string; now?: Date } = {}): Promise<BudgetHold | undefined> {
+    const now = at.now ?? new Date();
+    if (this.options.newChats) {
+      const held = await newChatHold(this.options.newChats, instanceId, at.to, now.getTime());
+      if (held) return held;
+    }
+    // single messages are counted, never held by the cap or quiet hours (see the class comment)
     if (kind === 'single') return undefined;
     const quiet = quietUntil(this.options.quietHours, now);
     if (quiet) return { hold: 'quiet_hours', until: quiet };

@@ -19,9 +19,12 @@ export function classifySendError(err: unknown): { verdict: SendVerdict; error: 
   const error = toAppError(err);
   const paced = (error.details as { paced?: boolean } | undefined)?.paced === true;
   switch (error.code) {
+    case 'unauthorized':
+      // a Messenger page whose token failed: its page breaker pauses it (5 in a row), the campaign waits with it
+      if ((error.details as { kind?: string } | undefined)?.kind === 'auth') return { verdict: 'hold', error };
+      return { verdict: 'stop', error };
     case 'instance_not_found':
     case 'forbidden':
-    case 'unauthorized':
       return { verdict: 'stop', error };
     case 'rate_limited':
       // our own pacer deferring is a wait; WhatsApp rate-limiting the number is a restriction

@@ -1,9 +1,10 @@
 /**
  * The channels an instance can speak through. Each channel has its own driver and error classes
  * and shares everything else (queues, workers, pacing, retries, campaigns, webhooks). Only
- * WhatsApp exists today; a new channel adds its name here and a ChannelSender (sender.ts).
+ * WhatsApp (Baileys) and Messenger (a Facebook Page through the Graph API, src/messenger/); a new
+ * channel adds its name here and a ChannelSender (sender.ts).
  */
-export const CHANNELS = ['whatsapp'] as const;
+export const CHANNELS = ['whatsapp', 'messenger'] as const;
 
 export type Channel = (typeof CHANNELS)[number];
 

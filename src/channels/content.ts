@@ -3,7 +3,19 @@
  * layers (queues, pacing, campaigns and every channel's sender use them). Media always by
  * http(s) URL; the channel's driver fetches it.
  */
-export type SendContent =
+export type SendContent = ContentBody & {
+  /** Messenger's send options (messaging_type, tag, quick replies); other channels ignore them */
+  messenger?: MessengerOptions;
+};
+
+/** Messenger requires a messaging_type; MESSAGE_TAG (with a tag) outside the 24-hour window. */
+export interface MessengerOptions {
+  messagingType?: 'RESPONSE' | 'UPDATE' | 'MESSAGE_TAG';
+  tag?: string;
+  quickReplies?: Array<{ title: string; payload: string; imageUrl?: string }>;
+}
+
+type ContentBody =
   | { type: 'text'; text: string; linkPreview?: boolean; mentions?: string[]; quotedId?: string }
   | { type: 'image'; url: string; caption?: string; mimetype?: string; mentions?: string[]; quotedId?: string }
   | { type: 'video'; url: string; caption?: string; mimetype?: string; mentions?: string[]; quotedId?: string }

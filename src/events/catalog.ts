@@ -4,8 +4,9 @@
  * own events; it sits below the queue and WhatsApp layers, which both use it. docs/events.md
  * lists the same types and fields (test/unit/event-catalog.test.ts keeps them in step).
  */
-import type { CampaignStoppedData, CampaignSummary, ConnectionUpdateData, InstanceCircuitData, InstanceHeartbeatData, PairingCodeData, QrUpdatedData } from './instance-data';
+import type { CampaignStoppedData, CampaignSummary, ConnectionUpdateData, InstanceCircuitData, InstanceHeartbeatData, InstanceRestrictionData, PairingCodeData, QrUpdatedData } from './instance-data';
 import type { MessageFailedData, MessageReceivedData, MessageSentData, MessageStatusData, MessageUndecryptableData } from './message-data';
+import type { WebhookEndpointData } from './webhook-data';
 
 export interface EventDataMap {
   'qr.updated': QrUpdatedData;
@@ -18,9 +19,11 @@ export interface EventDataMap {
   'message.failed': MessageFailedData;
   'instance.circuit': InstanceCircuitData;
   'instance.heartbeat': InstanceHeartbeatData;
+  'instance.restriction': InstanceRestrictionData;
   'campaign.progress': CampaignSummary;
   'campaign.completed': CampaignSummary;
   'campaign.stopped': CampaignStoppedData;
+  'webhook.endpoint': WebhookEndpointData;
 }
 
 export type EventType = keyof EventDataMap;
@@ -40,9 +43,11 @@ export const EVENT_FAMILIES: { readonly [T in EventType]: EventFamily } = {
   'message.failed': 'messages',
   'instance.circuit': 'status',
   'instance.heartbeat': 'status',
+  'instance.restriction': 'status',
   'campaign.progress': 'campaign',
   'campaign.completed': 'campaign',
   'campaign.stopped': 'campaign',
+  'webhook.endpoint': 'status',
 };
 
 export const EVENT_TYPES = Object.keys(EVENT_FAMILIES) as EventType[];

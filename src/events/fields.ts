@@ -4,7 +4,8 @@
  * a missing or an unknown field: a field added to a data type must be added (and documented) here.
  */
 import type { EventType } from './catalog';
-import type { CampaignStoppedData, CampaignSummary, ConnectionUpdateData, InstanceCircuitData, InstanceHeartbeatData, PairingCodeData, QrUpdatedData } from './instance-data';
+import type { WebhookEndpointData } from './webhook-data';
+import type { CampaignStoppedData, CampaignSummary, ConnectionUpdateData, InstanceCircuitData, InstanceHeartbeatData, InstanceRestrictionData, PairingCodeData, QrUpdatedData } from './instance-data';
 import type { MessageFailedData, MessageReceivedData, MessageSentData, MessageStatusData, MessageUndecryptableData, SenderData } from './message-data';
 
 type Fields<T> = { readonly [K in keyof Required<T>]: true };
@@ -31,12 +32,14 @@ const connection: Fields<ConnectionUpdateData> = {
 };
 const circuit: Fields<InstanceCircuitData> = { state: true, failures: true, threshold: true, pauseMs: true, until: true, reason: true };
 const heartbeat: Fields<InstanceHeartbeatData> = { status: true, connected: true, live: true, at: true, statusSince: true, me: true, lastError: true };
+const restriction: Fields<InstanceRestrictionData> = { reachoutTimelock: true, newChatCap: true, sandbox: true };
 const summary: Fields<CampaignSummary> = {
   campaignId: true, instanceId: true, status: true, pauseReason: true, holdUntil: true, total: true, pending: true, sent: true,
   failed: true, delivered: true, read: true, invalid: true, duplicates: true, successRate: true, currentRate: true,
   etaSeconds: true, rateLimitMs: true, scheduledFor: true, createdAt: true, startedAt: true, finishedAt: true, error: true,
 };
 const stopped: Fields<CampaignStoppedData> = { ...summary, reason: true, message: true };
+const endpoint: Fields<WebhookEndpointData> = { endpointId: true, url: true, state: true, failures: true, pauseMs: true, until: true, reason: true, httpStatus: true };
 
 const FIELDS: { readonly [T in EventType]: object } = {
   'qr.updated': qr,
@@ -49,9 +52,11 @@ const FIELDS: { readonly [T in EventType]: object } = {
   'message.failed': failed,
   'instance.circuit': circuit,
   'instance.heartbeat': heartbeat,
+  'instance.restriction': restriction,
   'campaign.progress': summary,
   'campaign.completed': summary,
   'campaign.stopped': stopped,
+  'webhook.endpoint': endpoint,
 };
 
 /** The data fields of an event type (the sandbox's own `sandbox` marker included where it sends one). */

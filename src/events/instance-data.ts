@@ -85,3 +85,39 @@ export interface CampaignStoppedData extends CampaignSummary {
   reason: string;
   message: string;
 }
+
+/**
+ * The reachout timelock: WhatsApp forbids the number to start new chats for a while (existing
+ * chats go on). Learned from WhatsApp (Baileys' `connection.update { reachoutTimeLock }`) or
+ * inferred from a late error ack 463.
+ */
+export interface ReachoutTimelockData {
+  active: boolean;
+  /** when WhatsApp ends it (ISO); absent when WhatsApp did not say (a 463) or when not active */
+  until?: string;
+  /** WhatsApp's ReachoutTimelockEnforcementType while active (e.g. BIZ_QUALITY, DEFAULT) */
+  enforcementType?: string;
+  /** `server` (WhatsApp said so), `ack_463` (inferred from a late 463), `expired` (its end passed), `none` (nothing known yet) */
+  source: 'server' | 'ack_463' | 'expired' | 'none';
+  /** when it became active (ISO) */
+  since?: string;
+  /** with ack_463: when the daemon stops assuming it (RESTRICTION_ACK_HOLD_MS after the last 463) */
+  assumedUntil?: string;
+}
+
+/** WhatsApp's quota of messages that open a new chat (Baileys' NewChatMessageCapInfo). */
+export interface NewChatCapData {
+  used?: number;
+  total?: number;
+  /** end of the current quota cycle (ISO) */
+  cycleEnd?: string;
+  /** NONE, FIRST_WARNING, SECOND_WARNING or CAPPED */
+  status?: string;
+}
+
+/** The whole restriction state of an instance, sent on every change (and kept in Redis). */
+export interface InstanceRestrictionData {
+  reachoutTimelock: ReachoutTimelockData;
+  newChatCap: NewChatCapData;
+  sandbox?: true;
+}

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import type { AnyQueue as Queue } from '../queues/factory';
-import { probeRedis, withTimeout } from '../shared/redis';
+import { probeRedis, readRedisDurability, RedisDurability, withTimeout } from '../shared/redis';
 import { queueCounts, JobCounts } from '../queues/factory';
 import { VERSION } from '../shared/version';
 import { AppError } from '../shared/errors';
@@ -15,10 +15,22 @@ export interface HealthDeps {
   extra?: () => Promise<Record<string, unknown>> | Record<string, unknown>;
 }
 
+/** Redis' persistence settings are read again at most this often (health is polled a lot). */
+const DURABILITY_TTL_MS = 30_000;
+
 /** 200 when Redis answers, 503 with the reason when it does not; never hangs. */
 export function healthHandler(deps: HealthDeps): RequestHandler {
+  let durability: { value: RedisDurability; at: number } | undefined;
+  const readDurability = async (): Promise<RedisDurability> => {
+    if (!durability || Date.now() - durability.at > DURABILITY_TTL_MS) {
+      durability = { value: await withTimeout(readRedisDurability(deps.redis), 1000, 'CONFIG GET timed out'), at: Date.now() };
+    }
+    return durability.value;
+  };
   return async (_req, res) => {
-    const redis = await probeRedis(deps.redis);
+    const probe = await probeRedis(deps.redis);
+    // the durability of the Redis in use: a Redis that loses jobs on restart says so here too
+    const redis = probe.reachable ? { ...probe, durability: await readDurability().catch((err: Error) => ({ durable: false, warnings: [err.message] })) } : probe;
     const body: Record<string, unknown> = {
       status: redis.reachable ? 'ok' : 'unavailable',
       process: deps.processName,

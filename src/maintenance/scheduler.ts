@@ -23,6 +23,7 @@ const ENTRIES: Entry[] = [
   { variable: 'CRON_EXPIRE', name: 'expire-data', run: (a) => a.enqueue('expire-data') },
   { variable: 'CRON_TRIM_DEAD_LETTERS', name: 'trim-dead-letters', run: (a) => a.enqueue('trim-dead-letters') },
   { variable: 'CRON_HEARTBEAT', name: 'heartbeat', run: (a) => a.heartbeat() },
+  { variable: 'CRON_MESSAGE_LOG', name: 'roll-message-log', run: (a) => a.enqueue('roll-message-log') },
 ];
 
 /**

@@ -8,6 +8,7 @@ import { cleanFinished, CleanResult } from '../queues/inspect';
 import { isMaintenanceTask, MaintenanceJob, MaintenanceTask } from '../queues/maintenance-jobs';
 import { expireData, ExpireResult } from './expire-data';
 import { trimDeadLetters, TrimResult } from './trim-dead-letters';
+import type { MessageLogStore, PartitionRoll } from '../message-log/port';
 
 const DAY_MS = 86_400_000;
 
@@ -17,9 +18,11 @@ export interface MaintenanceDeps {
   redis: Redis;
   /** the three queues (completed and failed jobs are cleaned in each) */
   queues: AnyQueue[];
+  /** the message log (absent with MESSAGE_LOG=off): its partitions roll on CRON_MESSAGE_LOG */
+  messageLog?: Pick<MessageLogStore, 'roll'>;
 }
 
-export type MaintenanceResult = Record<string, CleanResult> | ExpireResult | TrimResult;
+export type MaintenanceResult = Record<string, CleanResult> | ExpireResult | TrimResult | PartitionRoll | { skipped: string };
 
 /** Completed and failed jobs older than JOB_RETENTION_DAYS (default MESSAGE_RETENTION_DAYS), per queue. */
 export async function cleanJobs(deps: MaintenanceDeps): Promise<Record<string, CleanResult>> {
@@ -44,9 +47,23 @@ export function trimDeadLetterSet(deps: MaintenanceDeps): Promise<TrimResult> {
 /** Runs one task now (the job handler, tests and operators call this). */
 export async function runMaintenanceTask(task: MaintenanceTask, deps: MaintenanceDeps): Promise<MaintenanceResult> {
   const started = Date.now();
-  const result = task === 'clean-jobs' ? await cleanJobs(deps) : task === 'expire-data' ? await expireOldData(deps) : await trimDeadLetterSet(deps);
+  const result = await runTask(task, deps);
   deps.logger.info('maintenance done', { task, ms: Date.now() - started, result });
   return result;
+}
+
+function runTask(task: MaintenanceTask, deps: MaintenanceDeps): Promise<MaintenanceResult> {
+  switch (task) {
+    case 'clean-jobs':
+      return cleanJobs(deps);
+    case 'expire-data':
+      return expireOldData(deps);
+    case 'trim-dead-letters':
+      return trimDeadLetterSet(deps);
+    case 'roll-message-log':
+      // partitions created ahead and dropped past MESSAGE_LOG_RETENTION_DAYS (a PostgreSQL outage fails the job: retried)
+      return deps.messageLog ? deps.messageLog.roll() : Promise.resolve({ skipped: 'MESSAGE_LOG=off' });
+  }
 }
 
 /** Handler of the `maintenance` named job (webhook-worker). */

@@ -4,11 +4,13 @@ import { AppError } from '../shared/errors';
 import { redisKeys } from '../shared/keys';
 import { assertPublicHttpUrl } from '../shared/url-guard';
 import { InstanceRegistry } from '../whatsapp/instances/registry';
+import { INSTANCE_ID_RE } from '../whatsapp/types';
 import type { AppQueue } from '../queues/factory';
 import { InstanceCache } from './instance-cache';
 import { MessageEnqueuer } from './enqueuer';
 import { messageJobAttempts } from './job-options';
 import { parseAddMessage } from './request-schema';
+import { parseMessengerMessage } from './messenger-request';
 
 /** What the service asks of the rest of the server; createAddMessageService builds the real ones. */
 export interface AddMessageDeps {
@@ -51,8 +53,12 @@ export class AddMessageService {
   constructor(private readonly deps: AddMessageDeps) {}
 
   async add(input: unknown, idempotencyKey: string | undefined): Promise<AddMessageResult> {
-    const request = parseAddMessage(input, idempotencyKey, { maxScheduleMs: this.deps.maxScheduleMs });
-    if (!(await this.deps.instances.get(request.instanceId))) throw new AppError('instance_not_found', `instance ${request.instanceId} does not exist`, { instanceId: request.instanceId });
+    const limits = { maxScheduleMs: this.deps.maxScheduleMs };
+    // a Messenger instance takes PSIDs and Messenger's options; the channel is known only from the instance
+    const named = (input as { instanceId?: unknown } | null)?.instanceId;
+    const instance = typeof named === 'string' && INSTANCE_ID_RE.test(named) ? await this.deps.instances.get(named) : undefined;
+    const request = instance?.channel === 'messenger' ? parseMessengerMessage(input, idempotencyKey, limits) : parseAddMessage(input, idempotencyKey, limits);
+    if (!instance) throw new AppError('instance_not_found', `instance ${request.instanceId} does not exist`, { instanceId: request.instanceId });
     if ('url' in request.content) await this.deps.checkMediaUrl(request.content.url);
     const queued = await this.deps.enqueuer.enqueue(request);
     const body: AddMessageBody = { success: true, jobId: queued.jobId, messageId: queued.messageId, status: 'queued', instanceId: request.instanceId, to: request.to };

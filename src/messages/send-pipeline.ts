@@ -19,6 +19,7 @@ import { InboundChats } from '../whatsapp/inbound-chats';
 import { CircuitBreaker, countsAsInstanceFailure } from '../pacing/circuit-breaker';
 import { StatusStore } from './status-store';
 import { typingDelayMs, TypingOptions } from './typing';
+import { createMessengerSender, GraphClient } from '../messenger';
 
 export interface SendRequest {
   instanceId: string;
@@ -99,7 +100,8 @@ export class SendPipeline {
 
   async send(req: SendRequest): Promise<SendOutcome> {
     const { breaker, pacer, statuses } = this.parts;
-    const sender = this.parts.senders.for(await this.parts.channelOf(req.instanceId));
+    const channel = await this.parts.channelOf(req.instanceId);
+    const sender = this.parts.senders.for(channel);
     const track = req.track !== false;
     if (req.priority === 'single') await this.holdNewChat(req, track);
     const [circuit] = await Promise.all([
@@ -115,7 +117,8 @@ export class SendPipeline {
           })
         : undefined,
     ]);
-    const lease = await pacer.acquire(req.instanceId, { priority: req.priority, minGapMs: req.minGapMs, maxWaitMs: req.maxWaitMs });
+    // the global gap and jitter are WhatsApp's anti-ban rhythm; Messenger has its rates (sender) instead
+    const lease = await pacer.acquire(req.instanceId, { priority: req.priority, minGapMs: req.minGapMs, maxWaitMs: req.maxWaitMs, ignoreDefaults: channel !== 'whatsapp' });
     let result: ChannelSendResult;
     try {
       const to = req.checkNumber ? await this.recipient(req, sender) : req.to;
@@ -216,7 +219,7 @@ export interface SendPipelineDeps {
 }
 
 /** Builds the pipeline and its parts from config; close() frees sockets and timers. */
-export function createSendPipeline(deps: SendPipelineDeps): { pipeline: SendPipeline; close(): void } {
+export function createSendPipeline(deps: SendPipelineDeps): { pipeline: SendPipeline; close(): void; graph: GraphClient } {
   const { config, logger, redis } = deps;
   const keys = redisKeys(config.QUEUE_PREFIX);
   if (!config.INTERNAL_TOKEN) throw new AppError('internal', 'INTERNAL_TOKEN is required to send');
@@ -234,11 +237,14 @@ export function createSendPipeline(deps: SendPipelineDeps): { pipeline: SendPipe
   const budget = new SendBudget(redis, keys, { dailyCap: config.BROADCAST_DAILY_CAP, quietHours: parseQuietHours(config.BROADCAST_QUIET_HOURS), settings: deps.settings, newChats });
   const breaker = new CircuitBreaker(redis, keys, { threshold: config.CIRCUIT_FAILURE_THRESHOLD, pauseMs: config.CIRCUIT_PAUSE_MS, publish: deps.publish, logger });
   const statuses = new StatusStore(redis, keys, config.MESSAGE_RETENTION_DAYS);
-  const senders = new ChannelSenders([client]);
+  // Messenger pages through the Graph API (its own pool, page breaker and rates)
+  const messenger = createMessengerSender(config, redis, logger, deps.publish);
+  const senders = new ChannelSenders([client, messenger.sender]);
   const channelOf = deps.channelOf ?? (async () => DEFAULT_CHANNEL);
   const pipeline = new SendPipeline({ senders, channelOf, pacer, budget, breaker, statuses, typing, logger, onOutcome: deps.onOutcome });
   return {
     pipeline,
+    graph: messenger.graph,
     close() {
       breaker.close();
       senders.close();

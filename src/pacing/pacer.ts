@@ -24,6 +24,8 @@ export interface AcquireOptions {
   minGapMs?: number;
   /** refuse (AppError rate_limited, paced, retryAfterMs) when the slot is further away than this */
   maxWaitMs?: number;
+  /** only the instance's and the caller's gaps apply, not PACING_MIN_GAP_MS / PACING_JITTER_MS (channels with rates of their own) */
+  ignoreDefaults?: boolean;
 }
 
 /** Held while one send is in flight; release() when it is over, whatever the outcome. */
@@ -54,14 +56,15 @@ export class Pacer {
   }
 
   /** The gap and jitter that apply to an instance for a caller. */
-  async budget(instanceId: string, minGapMs = 0): Promise<{ gapMs: number; jitterMs: number }> {
+  async budget(instanceId: string, minGapMs = 0, ignoreDefaults = false): Promise<{ gapMs: number; jitterMs: number }> {
     const s = await this.options.settings(instanceId);
-    return { gapMs: Math.max(this.options.minGapMs, s?.minGapMs ?? 0, minGapMs), jitterMs: s?.jitterMs ?? this.options.jitterMs };
+    const defaults = ignoreDefaults ? { minGapMs: 0, jitterMs: 0 } : this.options;
+    return { gapMs: Math.max(defaults.minGapMs, s?.minGapMs ?? 0, minGapMs), jitterMs: s?.jitterMs ?? defaults.jitterMs };
   }
 
   /** Waits for this instance's next send slot and takes its lease. */
   async acquire(instanceId: string, opts: AcquireOptions): Promise<PaceLease> {
-    const { gapMs, jitterMs } = await this.budget(instanceId, opts.minGapMs);
+    const { gapMs, jitterMs } = await this.budget(instanceId, opts.minGapMs, opts.ignoreDefaults);
     if (gapMs === 0 && jitterMs === 0) return NO_LEASE;
     const started = Date.now();
     const token = randomBytes(8).toString('hex');

@@ -6,6 +6,7 @@ import type { Queues } from './factory';
 
 type BoardServerAdapter = Parameters<typeof createBullBoard>[0]['serverAdapter'];
 import { QUEUE_NAMES } from './contract';
+import { offlineBoardPage } from './board-page';
 
 /**
  * Bull Board (the queue dashboard) over the three queues, as an Express router to mount at
@@ -22,7 +23,18 @@ export function createBoardRouter(queues: Queues, basePath: string): Router {
     serverAdapter: serverAdapter as unknown as BoardServerAdapter,
     options: { uiConfig: { boardTitle: 'WhatsApp queues' } },
   });
-  return serverAdapter.getRouter() as Router;
+  const app = serverAdapter.getRouter() as unknown as ViewApp;
+  // the page is rendered by the adapter's ejs engine: wrap it to serve the offline page (board-page.ts)
+  const render = app.engines['.ejs'];
+  if (render) app.engine('ejs', (file, options, done) => render(file, options, (err, html) => done(err, err || html === undefined ? html : offlineBoardPage(html))));
+  return app as unknown as Router;
+}
+
+type RenderEngine = (file: string, options: object, done: (err: Error | null, html?: string) => void) => void;
+/** the part of the adapter's Express app that renders its page */
+interface ViewApp {
+  engines: Record<string, RenderEngine | undefined>;
+  engine(ext: string, fn: RenderEngine): void;
 }
 
 const DESCRIPTIONS: Record<(typeof QUEUE_NAMES)[number], string> = {

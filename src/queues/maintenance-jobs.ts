@@ -9,7 +9,7 @@ import type { AppQueue } from './factory';
 
 export const MAINTENANCE_JOB = 'maintenance';
 
-export const MAINTENANCE_TASKS = ['clean-jobs', 'expire-data', 'trim-dead-letters'] as const;
+export const MAINTENANCE_TASKS = ['clean-jobs', 'expire-data', 'trim-dead-letters', 'roll-message-log'] as const;
 export type MaintenanceTask = (typeof MAINTENANCE_TASKS)[number];
 
 export interface MaintenanceJobData {

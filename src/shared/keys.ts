@@ -80,12 +80,19 @@ export function redisKeys(prefix: string) {
     logDropped: `${p}:log:dropped`,
     /** STRING token of the webhook-worker draining the buffer (one writer at a time) */
     logWriter: `${p}:log:writer`,
-    /** STRING per-second send counters of Messenger: one page, all pages (rate limits shared by workers) */
-    messengerRate: (pageKey: string, second: number) => `${p}:msgr:rate:${pageKey}:${second}`,
+    /** STRING the next send slot (µs) of one Messenger page, and of all pages (rates shared by workers) */
+    messengerRate: (instanceId: string) => `${p}:msgr:rate:${instanceId}`,
+    messengerRateAll: `${p}:msgr:rate-all`,
     /** STRING Messenger page mid -> our message id (receipts arrive with Facebook's mid) */
     messengerMid: (instanceId: string, mid: string) => `${p}:msgr:mid:${instanceId}:${mid}`,
     /** HASH page id -> instance id (inbound webhooks name the page, not the instance) */
     messengerPages: `${p}:msgr:pages`,
+    /** HASH instance id -> JSON { pageId, accessToken } (never in the registry: the API returns registry records) */
+    messengerCredentials: `${p}:msgr:creds`,
+    /** ZSET our message ids to one PSID by send time (read receipts carry only a watermark) */
+    messengerRecent: (instanceId: string, psid: string) => `${p}:msgr:recent:${instanceId}:${psid}`,
+    /** HASH per-page breaker (auth failures), the circuit breaker's layout under its own key */
+    messengerBreaker: (instanceId: string) => `${p}:msgr:circuit:${instanceId}`,
   };
 }
 

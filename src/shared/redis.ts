@@ -77,16 +77,36 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, message: string)
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Whether the Redis in use keeps jobs across a restart and never evicts them (GET /health shows it). */
+export interface RedisDurability {
+  /** AOF on and maxmemory-policy noeviction */
+  durable: boolean;
+  appendonly?: string;
+  maxmemoryPolicy?: string;
+  warnings: string[];
+}
+
 /**
  * Jobs are only durable when Redis persists and never evicts. Checks whatever Redis we were
  * given and returns the warnings (also logged), so an operator sees the risk at start.
  */
 export async function checkRedisDurability(client: Redis, logger: Logger): Promise<string[]> {
+  const { warnings } = await readRedisDurability(client);
+  for (const w of warnings) logger.warn(`redis durability: ${w}`);
+  return warnings;
+}
+
+/** The persistence settings of the Redis in use, read with CONFIG GET; never throws. */
+export async function readRedisDurability(client: Redis): Promise<RedisDurability> {
   const warnings: string[] = [];
+  let appendonly: string | undefined;
+  let maxmemoryPolicy: string | undefined;
   try {
     const [, policy] = (await client.config('GET', 'maxmemory-policy')) as string[];
     const [, aof] = (await client.config('GET', 'appendonly')) as string[];
     const [, save] = (await client.config('GET', 'save')) as string[];
+    appendonly = aof;
+    maxmemoryPolicy = policy;
     if (policy && policy !== 'noeviction') {
       warnings.push(`maxmemory-policy is "${policy}": Redis may evict queued jobs under memory pressure; set it to noeviction`);
     }
@@ -98,6 +118,5 @@ export async function checkRedisDurability(client: Redis, logger: Logger): Promi
   } catch (err) {
     warnings.push(`could not read Redis persistence settings (${(err as Error).message}); make sure AOF is on and maxmemory-policy is noeviction`);
   }
-  for (const w of warnings) logger.warn(`redis durability: ${w}`);
-  return warnings;
+  return { durable: appendonly === 'yes' && maxmemoryPolicy === 'noeviction', appendonly, maxmemoryPolicy, warnings };
 }

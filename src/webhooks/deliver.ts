@@ -3,6 +3,7 @@ import https from 'node:https';
 import { AppError } from '../shared/errors';
 import type { AnyEvent } from '../events/envelope';
 import { signHeaders } from './signature';
+import type { SignatureSet } from './signing/signer';
 
 /** What the edge function receives: the event without routing details. */
 export interface EventEnvelope {
@@ -30,7 +31,9 @@ export function deliveryStatus(err: AppError): number | undefined {
 export const MAX_RETRY_AFTER_MS = 60 * 60_000;
 
 export interface DeliveryOptions {
-  secret: string;
+  /** every live signer (signing/from-config.ts); without it, one `v1` signature with `secret` */
+  signatures?: SignatureSet;
+  secret?: string;
   serviceRoleKey?: string;
   timeoutMs: number;
   maxSockets: number;
@@ -90,7 +93,12 @@ export class WebhookDeliverer {
   /** parsed URLs by string: few distinct targets, parsed once (cleared if it ever grows large) */
   private readonly urls = new Map<string, URL>();
 
+  private readonly signing: SignatureSet | string;
+
   constructor(private readonly opts: DeliveryOptions) {
+    const signing = opts.signatures ?? opts.secret;
+    if (signing === undefined) throw new Error('WebhookDeliverer needs signatures or a secret');
+    this.signing = signing;
     const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets, maxFreeSockets: opts.maxSockets, scheduling: 'lifo' as const };
     this.httpAgent = new http.Agent(agentOpts);
     this.httpsAgent = new https.Agent(agentOpts);
@@ -104,7 +112,7 @@ export class WebhookDeliverer {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(body),
       'user-agent': 'whatsapp-queue-daemon',
-      ...signHeaders(this.opts.secret, event.id, body),
+      ...signHeaders(this.signing, event.id, body),
     };
     if (this.opts.serviceRoleKey) {
       headers.authorization = `Bearer ${this.opts.serviceRoleKey}`;

@@ -1,44 +1,34 @@
 import type { Config } from '../shared/config';
 import type { Logger } from '../shared/logger';
-import { AppError, toAppError } from '../shared/errors';
+import { AppError } from '../shared/errors';
 import type { AppJob, AppQueue, JobHandler } from '../queues/factory';
-import type { WebhookJobData } from '../queues/contract';
 import type { EventFamily } from '../events/envelope';
-import { routeEvent } from './routing';
-import { deliveryStatus, DeliveryError, WebhookDeliverer } from './deliver';
 import type { DeadLetterStore } from './dead-letters';
+import { attemptDelivery, AttemptDeps, OrderHooks } from './attempt';
+import { endpointOf } from './endpoints/endpoint';
+import { chatOf, OrderGate, Turn } from './ordering';
+import { StoredJobData, waitWithoutAttempt } from './outcome';
+import { destinations, RoutingConfig, SubscriptionLookup } from './subscriptions';
 
-/** Job data as stored: `deadLettered` marks a job whose event was written to the dead-letter set. */
-type StoredJobData = WebhookJobData & { deadLettered?: boolean };
-
-export interface HandlerDeps {
-  config: Pick<Config, 'SUPABASE_FUNCTIONS_URL' | 'WEBHOOK_URL_MESSAGES' | 'WEBHOOK_URL_STATUS' | 'WEBHOOK_URL_QR' | 'WEBHOOK_URL_CAMPAIGN' | 'WEBHOOK_UNROUTED_RETRY_MS'>;
-  logger: Logger;
-  deliverer: Pick<WebhookDeliverer, 'deliver'>;
-  deadLetters: Pick<DeadLetterStore, 'add' | 'removeIf'>;
+export interface HandlerDeps extends AttemptDeps {
+  config: AttemptDeps['config'] & RoutingConfig & Pick<Config, 'WEBHOOK_UNROUTED_RETRY_MS'>;
+  /** an instance's webhookUrls / webhookEvents (registry); absent: the default routing for all */
+  subscriptions?: SubscriptionLookup;
+  /** WEBHOOK_ORDER=chat */
+  order?: OrderGate;
 }
 
-/**
- * Gives the attempt back: Bull counts one attempt per thrown error (moveToFailed increments
- * attemptsMade and persists it in the same MULTI that moves the job to delayed), so lowering the
- * in-memory count first leaves the stored count unchanged. The error carries retryAfterMs (the
- * queue's 'smart' backoff waits that long) and no stack, so nothing accumulates in the job hash.
- */
-function waitWithoutAttempt(job: AppJob<'webhook'>, message: string, retryAfterMs: number): AppError {
-  job.attemptsMade = Math.max(job.attemptsMade - 1, -1);
-  const err = new AppError('transient', message, undefined, { retryable: true, retryAfterMs, wait: true });
-  err.stack = undefined;
-  return err;
-}
+const NO_ORDER: OrderHooks = { nextAttemptAt: async () => undefined, done: async () => undefined };
 
 /**
  * The webhook-worker's job handler: route, sign and post one event.
+ * - WEBHOOK_ORDER=chat: the event first joins its chat's line and waits (no attempt used) until
+ *   every earlier event of the chat was delivered or dead-lettered (ordering.ts).
+ * - The instance's subscription may not want this type: done, nothing sent. Several URLs: one
+ *   job per URL (`${eventId}@${endpointId}`), each delivered, retried and dead-lettered alone.
  * - No URL for the event's family: the job waits in Redis (delayed, re-checked every
  *   WEBHOOK_UNROUTED_RETRY_MS with jitter) without using up attempts; one warning per family.
- * - Retryable failure (network, timeout, 5xx, 429, 408): thrown, Bull retries with backoff.
- * - Final failure (other 4xx, or the last attempt): the event is written to the dead-letter set
- *   BEFORE the error is thrown and Bull marks the job failed; a crash in between re-runs the
- *   job, so an event can be dead-lettered twice (same id, one entry) but never lost.
+ * - Otherwise one attempt (attempt.ts): endpoint health, the retry schedule, dead letters.
  */
 export function createWebhookHandler(deps: HandlerDeps): JobHandler<'webhook'> {
   const warned = new Set<EventFamily>();
@@ -48,53 +38,56 @@ export function createWebhookHandler(deps: HandlerDeps): JobHandler<'webhook'> {
     if (!event || typeof event.id !== 'string' || typeof event.type !== 'string') {
       throw new AppError('bad_request', 'webhook job without a valid event', { jobId: job.id }, { retryable: false });
     }
-    const route = routeEvent(event, deps.config);
-    if (!route.url) {
-      if (!warned.has(route.family)) {
-        warned.add(route.family);
+    const chat = deps.order ? chatOf(event) : undefined;
+    // joins the chat's line before anything else is awaited, so the line keeps the queue's order
+    const turn = chat ? deps.order!.enter(chat, event.id) : undefined;
+    const order = chat ? orderHooks(deps.order!, chat, event.id) : NO_ORDER;
+    if (turn) {
+      const t = await turn;
+      if (!t.head) throw waitWithoutAttempt(job, `waiting for an earlier event of chat ${chat} (${t.headId})`, followerWaitMs(t));
+    }
+    if (data.url) return attemptDelivery(job, data.url, deps, order);
+    const sub = deps.subscriptions ? await deps.subscriptions(event.instanceId) : undefined;
+    const dest = destinations(event, sub, deps.config);
+    if (dest.skipped) {
+      await order.done();
+      return { skipped: 'not in the instance\'s webhookEvents' };
+    }
+    const family = dest.route.family;
+    if (!dest.urls.length) {
+      if (!warned.has(family)) {
+        warned.add(family);
         deps.logger.warn('no webhook URL for this event family: events wait in Redis until one is configured', {
-          family: route.family,
-          set: route.family === 'campaign' ? 'WEBHOOK_URL_CAMPAIGN' : `SUPABASE_FUNCTIONS_URL or WEBHOOK_URL_${route.family.toUpperCase()}`,
+          family,
+          set: family === 'campaign' ? 'WEBHOOK_URL_CAMPAIGN' : `SUPABASE_FUNCTIONS_URL or WEBHOOK_URL_${family.toUpperCase()}`,
         });
       }
       const base = deps.config.WEBHOOK_UNROUTED_RETRY_MS;
-      throw waitWithoutAttempt(job, `no webhook URL for ${route.family} events (waiting)`, Math.round(base * (0.9 + Math.random() * 0.2)));
+      const waitMs = Math.round(base * (0.9 + Math.random() * 0.2));
+      await order.nextAttemptAt(Date.now() + waitMs);
+      throw waitWithoutAttempt(job, `no webhook URL for ${family} events (waiting)`, waitMs);
     }
-    try {
-      await deps.deliverer.deliver(route.url, event);
-    } catch (err) {
-      const e: DeliveryError = toAppError(err);
-      const attempt = job.attemptsMade + 1;
-      if (e.retryable && attempt < (job.opts.attempts ?? 1)) throw e;
-      await deadLetter(job, data, route.url, e, attempt, deps);
-      throw e;
-    }
-    if (data.deadLettered) {
-      // a re-run after a crash between dead-lettering and failing: the event did arrive
-      await deps.deadLetters.removeIf(event.id).catch(() => undefined);
-    }
+    if (dest.urls.length > 1) return fanOut(job, dest.urls, deps.order);
+    return attemptDelivery(job, dest.urls[0], deps, order);
   };
 }
 
-async function deadLetter(job: AppJob<'webhook'>, data: StoredJobData, url: string, e: DeliveryError, attempt: number, deps: HandlerDeps): Promise<void> {
-  const event = data.event;
-  try {
-    if (!data.deadLettered) await job.update({ ...data, deadLettered: true } as StoredJobData);
-    await deps.deadLetters.add({
-      id: event.id,
-      event,
-      url,
-      ...(deliveryStatus(e) ? { lastStatus: deliveryStatus(e) } : {}),
-      lastError: e.message,
-      attempts: attempt,
-      deadAt: new Date().toISOString(),
-    });
-  } catch (storeErr) {
-    // Not recorded: the job must not reach Bull's failed set unrecorded; try again later.
-    deps.logger.error('could not write dead letter; retrying the event later', { eventId: event.id, error: (storeErr as Error).message });
-    throw waitWithoutAttempt(job, `dead-letter write failed: ${(storeErr as Error).message}`, 5000);
-  }
-  deps.logger.warn('webhook dead-lettered', { eventId: event.id, type: event.type, instanceId: event.instanceId, url, attempts: attempt, status: deliveryStatus(e), error: e.message });
+/** One job per URL; re-running after a crash adds nothing twice (Bull ignores a known jobId). */
+async function fanOut(job: AppJob<'webhook'>, urls: string[], order: OrderGate | undefined): Promise<{ fannedOut: number }> {
+  const { event } = job.data as StoredJobData;
+  if (order && chatOf(event)) await order.expectDestinations(event.id, urls.length);
+  for (const url of urls) await job.queue.add({ event, url }, { jobId: `${event.id}@${endpointOf(url).id}` });
+  return { fannedOut: urls.length };
+}
+
+function orderHooks(gate: OrderGate, chat: string, eventId: string): OrderHooks {
+  return { nextAttemptAt: (atMs) => gate.noteNextAttempt(chat, eventId, atMs), done: () => gate.leave(chat, eventId) };
+}
+
+/** Behind a head that waits for a known time: as long; behind one in flight: a short look again (leave() wakes the next at once). */
+function followerWaitMs(turn: Extract<Turn, { head: false }>): number {
+  const until = turn.headNextAt - Date.now();
+  return Math.round((until > 0 ? until + 50 : 250) + Math.random() * 200);
 }
 
 /**
@@ -106,7 +99,7 @@ export function deadLetterStalledJobs(queue: AppQueue<'webhook'>, deadLetters: P
     const event = job?.data?.event;
     if (!job || !event?.id || !/stalled more than allowable limit/.test(err?.message ?? '')) return;
     deadLetters
-      .add({ id: event.id, event, lastError: 'delivery interrupted too often (worker stopped while delivering)', attempts: job.attemptsMade, deadAt: new Date().toISOString() })
+      .add({ id: String(job.id ?? event.id), event, ...(job.data.url ? { url: job.data.url } : {}), lastError: 'delivery interrupted too often (worker stopped while delivering)', attempts: job.attemptsMade, deadAt: new Date().toISOString() })
       .then(() => logger.warn('webhook dead-lettered after repeated stalls', { eventId: event.id }))
       .catch((e: Error) => logger.error('could not dead-letter a stalled webhook job', { eventId: event.id, error: e.message }));
   });

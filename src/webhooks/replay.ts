@@ -13,18 +13,19 @@ export interface ReplayResult {
 const CHUNK = 100;
 
 /**
- * Puts an event back on the webhook queue under its own id. Bull ignores an add whose jobId
+ * Puts an event back on the webhook queue under its own id (or, for one of several URLs of an
+ * event, under `${eventId}@${endpointId}` with that one URL). Bull ignores an add whose jobId
  * exists, so a finished job of the same id (kept a while by removeOnComplete/removeOnFail) is
  * removed first. Returns false when a live job already carries the event.
  */
-export async function requeueEvent(queue: AppQueue<'webhook'>, event: AnyEvent): Promise<boolean> {
-  const existing = await queue.getJob(event.id);
+export async function requeueEvent(queue: AppQueue<'webhook'>, event: AnyEvent, jobId: string = event.id, url?: string): Promise<boolean> {
+  const existing = await queue.getJob(jobId);
   if (existing) {
     const state = await existing.getState();
     if (state !== 'completed' && state !== 'failed' && state !== 'stuck') return false;
     await existing.remove();
   }
-  await queue.add({ event }, { jobId: event.id });
+  await queue.add(jobId !== event.id && url ? { event, url } : { event }, { jobId });
   return true;
 }
 
@@ -42,8 +43,8 @@ export async function replayDeadLetters(store: DeadLetterStore, queue: AppQueue<
     await Promise.all(
       raw.map(async ([id, json]) => {
         if (json === null) return void result.notFound.push(id);
-        const { event } = JSON.parse(json) as { event: AnyEvent };
-        const added = await requeueEvent(queue, event);
+        const { event, url } = JSON.parse(json) as { event: AnyEvent; url?: string };
+        const added = await requeueEvent(queue, event, id, url);
         await store.removeIf(id, json);
         (added ? result.replayed : result.alreadyQueued).push(id);
       }),

@@ -4,6 +4,7 @@ import type { Config } from '../shared/config';
 import type { Logger } from '../shared/logger';
 import { redisKeys } from '../shared/keys';
 import { LinkedMarker, SandboxContext, SandboxSession, SendLogEntry } from './sandbox-session';
+import { RestrictionStore } from './restriction-store';
 import type { CreateSessionOptions, EventSink, SessionDriver } from './types';
 
 export interface SandboxDriverDeps {
@@ -35,6 +36,7 @@ export class SandboxDriver implements SessionDriver {
       },
       removeLinked: (id) => this.removeAuthState(id),
       logSend: (entry) => this.logSend(entry),
+      restrictions: { store: new RestrictionStore(deps.redis, this.keys, deps.config.MESSAGE_RETENTION_DAYS * 86_400_000), ackHoldMs: deps.config.RESTRICTION_ACK_HOLD_MS },
     };
   }
 

@@ -26,6 +26,9 @@ export interface CreateInstanceInput {
   /** digits only: ask for a pairing code for this number instead of a QR */
   pairingPhone?: string;
   webhookUrl?: string;
+  /** a webhook subscription (webhooks/subscriptions.ts): more URLs, the event types wanted */
+  webhookUrls?: string[];
+  webhookEvents?: string[];
   settings?: InstanceSettings;
 }
 
@@ -67,6 +70,8 @@ export class SessionManager {
       const now = Date.now();
       const record: InstanceRecord = { instanceId: id, status: 'created', createdAt: now, updatedAt: now };
       if (input.webhookUrl) record.webhookUrl = input.webhookUrl;
+      if (input.webhookUrls?.length) record.webhookUrls = input.webhookUrls;
+      if (input.webhookEvents?.length) record.webhookEvents = input.webhookEvents;
       if (input.pairingPhone) record.pairingPhone = input.pairingPhone;
       if (input.settings) record.settings = input.settings;
       if (!(await this.registry.insert(record))) {
@@ -96,6 +101,9 @@ export class SessionManager {
         );
       }
       await this.deps.driver.removeAuthState(instanceId);
+      // what the number learned about itself goes with it: restriction state, chats that wrote to it
+      const keys = redisKeys(this.deps.config.QUEUE_PREFIX);
+      await this.deps.redis.del(keys.restriction(instanceId), keys.inboundChats(instanceId));
       await this.registry.remove(instanceId);
       this.events.publish({ type: 'connection.update', instanceId, data: { status: 'deleted', previousStatus } });
       this.events.setWebhookUrl(instanceId, undefined);

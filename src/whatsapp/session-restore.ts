@@ -40,7 +40,8 @@ const SLOT_TIMEOUT_MS = 20_000;
  */
 export async function restoreAll(deps: RestoreDeps): Promise<RestoreSummary> {
   const started = Date.now();
-  const records = await deps.registry.list();
+  // only WhatsApp instances have sockets to restore (a Messenger page is a token, always ready)
+  const records = (await deps.registry.list()).filter((r) => (r.channel ?? 'whatsapp') === 'whatsapp');
   const summary: RestoreSummary = { total: records.length, restored: 0, connected: 0, unlinked: 0, failed: 0, durationMs: 0 };
   let next = 0;
   const worker = async () => {

@@ -130,6 +130,10 @@ export interface InstanceRecord {
   updatedAt: number;
   /** per-instance webhook URL overriding the family URLs */
   webhookUrl?: string;
+  /** more URLs: with them every event of the instance goes to webhookUrl and each of these (webhooks/subscriptions.ts) */
+  webhookUrls?: string[];
+  /** the event types the instance's webhooks carry (`message.received`, `message.*`); absent: all */
+  webhookEvents?: string[];
   pairingPhone?: string;
   settings?: InstanceSettings;
   me?: SessionSnapshot['me'];

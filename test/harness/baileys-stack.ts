@@ -51,7 +51,7 @@ export class BaileysStack {
       WEBHOOK_URL_MESSAGES: `${this.receiver.url}/messages`,
       WEBHOOK_URL_STATUS: `${this.receiver.url}/status`,
       WEBHOOK_URL_QR: `${this.receiver.url}/qr`,
-      WEBHOOK_BACKOFF_MS: 50,
+      WEBHOOK_RETRY_SCHEDULE: '50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms',
       RESTORE_JITTER_MS: 0,
       NOT_CONNECTED_DELAY_MS: 200,
       MESSAGE_BACKOFF_MS: 100,

@@ -32,7 +32,7 @@ export const TEST_SECRETS = {
  * heartbeat events and maintenance jobs to the webhook queue that tests count. Tests of the
  * schedules turn them on explicitly.
  */
-export const MAINTENANCE_OFF = { CRON_CLEAN: 'off', CRON_EXPIRE: 'off', CRON_TRIM_DEAD_LETTERS: 'off', CRON_HEARTBEAT: 'off' };
+export const MAINTENANCE_OFF = { CRON_CLEAN: 'off', CRON_EXPIRE: 'off', CRON_TRIM_DEAD_LETTERS: 'off', CRON_HEARTBEAT: 'off', CRON_MESSAGE_LOG: 'off' };
 
 /** The variables every test process gets: unique prefix, sandbox driver, no pacing, no schedules. */
 function baseEnv(prefix: string, logLevel: string, overrides: Record<string, string | number | boolean>): Record<string, string> {
@@ -47,6 +47,8 @@ function baseEnv(prefix: string, logLevel: string, overrides: Record<string, str
     PACING_MIN_GAP_MS: '0',
     PACING_JITTER_MS: '0',
     SHUTDOWN_TIMEOUT_MS: '5000',
+    // the message log needs PostgreSQL: its own tests turn it on (DATABASE_URL, a schema per run)
+    MESSAGE_LOG: 'off',
     ...MAINTENANCE_OFF,
   };
   for (const [k, v] of Object.entries(overrides)) env[k] = String(v);

@@ -14,7 +14,9 @@ const stack = new BroadcastStack('late-reject');
 let messageWorker: Running;
 
 beforeAll(async () => {
-  await stack.start({ SANDBOX_LATE_REJECT_RATE: 1, SANDBOX_RECEIPT_DELAY_MS: 40, CIRCUIT_FAILURE_THRESHOLD: 100 });
+  // RESTRICTION_ACK_HOLD_MS 0: every send here ends in a 463, which would otherwise hold new chats
+  // (that rule has its own tests: test/integration/restriction-sandbox.test.ts)
+  await stack.start({ SANDBOX_LATE_REJECT_RATE: 1, SANDBOX_RECEIPT_DELAY_MS: 40, CIRCUIT_FAILURE_THRESHOLD: 100, RESTRICTION_ACK_HOLD_MS: 0 });
   messageWorker = await startWorker(messageWorkerSpec(stack.config, silentLogger()), stack.config, silentLogger());
   await stack.createInstance('lr-1');
 });

@@ -72,16 +72,16 @@ describe('SendBudget (real Redis)', () => {
     const now = new Date();
     const b = budget({}, { capped: { dailyCap: 2 } });
     await b.countSend('capped', 1, now);
-    expect(await b.check('capped', 'campaign', now)).toBeUndefined();
+    expect(await b.check('capped', 'campaign', { now })).toBeUndefined();
     await b.countSend('capped', 1, now);
-    expect(await b.check('capped', 'campaign', now)).toEqual({ hold: 'daily_cap', until: nextLocalMidnight(now) });
-    expect(await b.check('capped', 'single', now)).toBeUndefined();
+    expect(await b.check('capped', 'campaign', { now })).toEqual({ hold: 'daily_cap', until: nextLocalMidnight(now) });
+    expect(await b.check('capped', 'single', { now })).toBeUndefined();
 
     const night = new Date(2025, 7, 29, 23, 30);
     const quiet = budget({ quietHours: { startHour: 22, endHour: 8 } });
-    expect(await quiet.check('q-1', 'campaign', night)).toEqual({ hold: 'quiet_hours', until: new Date(2025, 7, 30, 8).getTime() });
-    expect(await quiet.check('q-1', 'single', night)).toBeUndefined();
-    expect(await quiet.check('q-1', 'campaign', new Date(2025, 7, 29, 12))).toBeUndefined();
+    expect(await quiet.check('q-1', 'campaign', { now: night })).toEqual({ hold: 'quiet_hours', until: new Date(2025, 7, 30, 8).getTime() });
+    expect(await quiet.check('q-1', 'single', { now: night })).toBeUndefined();
+    expect(await quiet.check('q-1', 'campaign', { now: new Date(2025, 7, 29, 12) })).toBeUndefined();
   });
 });
 

@@ -11,6 +11,7 @@ import { createQueues, QueueSet } from '../../src/queues/factory';
 import { EventPublisher } from '../../src/queues/publisher';
 import { createServerApp } from '../../src/http/server-app';
 import { publicRoom, PublicRoomDeps } from '../../src/http/rooms/public';
+import { createAccess } from '../../src/http/access/authenticate';
 import { verifySignature } from '../../src/webhooks/signature';
 import { WebhookDeliverer } from '../../src/webhooks/deliver';
 import { DeadLetterStore } from '../../src/webhooks/dead-letters';
@@ -45,8 +46,8 @@ beforeAll(async () => {
     SUPABASE_FUNCTIONS_URL: `${receiver.url}/functions/v1`,
     WEBHOOK_URL_CAMPAIGN: `${receiver.url}/crm/campaigns`,
     SUPABASE_SERVICE_ROLE_KEY: SERVICE_KEY,
-    WEBHOOK_BACKOFF_MS: 50,
-    WEBHOOK_ATTEMPTS: 4,
+    // 4 attempts: the first, then retries 50 ms apart
+    WEBHOOK_RETRY_SCHEDULE: '50ms,50ms,50ms',
     WEBHOOK_CONCURRENCY: 5,
   });
   worker = await startWorker(webhookWorkerSpec(config, logger), config, logger);
@@ -54,7 +55,8 @@ beforeAll(async () => {
   publisher = new EventPublisher(producer.queues.webhook, logger);
   redis = new IORedis(REDIS_URL);
   // only the public room's webhook routes are used here: no sessions, events or add-message
-  const deps = { config, logger, redis, queues: producer.queues } as unknown as PublicRoomDeps;
+  const access = createAccess({ apiKey: TEST_SECRETS.API_KEY, redis, prefix, ratePerMin: 0 });
+  const deps = { config, logger, redis, queues: producer.queues, access, events: publisher } as unknown as PublicRoomDeps;
   app = createServerApp({ logger, health: { processName: 'whatsapp-server', redis, queues: Object.values(producer.queues) }, rooms: [], fallback: publicRoom(deps) });
 });
 
@@ -121,20 +123,20 @@ describe('webhook delivery', () => {
     await publish({ id, type: 'message.received', data: {} });
     await waitFor(() => forEvent(id).length === 2, { what: 'second delivery', timeoutMs: 8000 });
     const [first, second] = forEvent(id);
-    // the normal backoff here is 50 ms; the header asked for 1 s
+    // the schedule's retry here is after 50 ms; the header asked for 1 s
     expect(second.at - first.at).toBeGreaterThanOrEqual(900);
   });
 
-  it('dead-letters a 410 after one try, lists it and replays it with the same webhook-id', async () => {
-    const id = eventId('gone');
-    plans.set(id, [{ status: 410 }]);
+  it('dead-letters a 422 after one try, lists it and replays it with the same webhook-id', async () => {
+    const id = eventId('refused');
+    plans.set(id, [{ status: 422 }]);
     await publish({ id, type: 'message.received', data: { text: 'x' } });
     const listed = await waitFor(async () => {
       const res = await request(app).get('/webhooks/dead?limit=100').set(auth);
       return (res.body.items as Array<{ id: string }>).find((i) => i.id === id) && res.body;
     }, { what: 'dead letter listed' });
     const entry = listed.items.find((i: { id: string }) => i.id === id);
-    expect(entry).toMatchObject({ id, lastStatus: 410, attempts: 1, url: `${receiver.url}/functions/v1/webhook_whatsapp_web` });
+    expect(entry).toMatchObject({ id, lastStatus: 422, attempts: 1, url: `${receiver.url}/functions/v1/webhook_whatsapp_web` });
     expect(entry.event).toMatchObject({ id, type: 'message.received' });
     expect(listed.total).toBeGreaterThanOrEqual(1);
     expect(forEvent(id)).toHaveLength(1);
@@ -211,7 +213,7 @@ describe('webhook deliverer against misbehaving endpoints', () => {
 
 describe('webhook delivery with no URL configured', () => {
   const quietPrefix = uniquePrefix('webhooks-nourl');
-  const base = { WEBHOOK_ATTEMPTS: 2, WEBHOOK_BACKOFF_MS: 50, WEBHOOK_UNROUTED_RETRY_MS: 150 };
+  const base = { WEBHOOK_RETRY_SCHEDULE: '50ms', WEBHOOK_UNROUTED_RETRY_MS: 150 };
   let running: Running | undefined;
   let queues: QueueSet;
 

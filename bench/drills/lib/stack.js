@@ -80,12 +80,13 @@ class Stack {
       SANDBOX_LOG_FILE: this.logFile,
       SUPABASE_FUNCTIONS_URL: `${this.receiver.url}/functions/v1`,
       WEBHOOK_URL_CAMPAIGN: `${this.receiver.url}/crm/campaigns`,
-      WEBHOOK_BACKOFF_MS: '500',
       PACING_MIN_GAP_MS: '0',
       PACING_JITTER_MS: '0',
       RESTORE_JITTER_MS: '0',
       LOG_LEVEL: 'warn',
       CRON_HEARTBEAT: 'off',
+      // drills drive load well above API_RATE_LIMIT_PER_MIN: the limit is off here
+      API_RATE_LIMIT_PER_MIN: '0',
       ...this.overrides,
     };
     await this.pm2('start', join(ROOT, 'ecosystem.config.js'));

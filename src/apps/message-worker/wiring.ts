@@ -9,6 +9,7 @@ import { InstanceCache } from '../../messages/instance-cache';
 import { createSendPipeline } from '../../messages/send-pipeline';
 import { messageJobHandler } from '../../messages/message-handler';
 import { sendCounter } from '../../metrics/counting';
+import { logBuffer, messageLogObserver } from '../../message-log';
 
 /** message-worker: consumes the `message` queue and sends each message through the send pipeline. */
 export function messageWorkerSpec(config: Config, logger: Logger): WorkerSpec<'message'> {
@@ -25,6 +26,9 @@ export function messageWorkerSpec(config: Config, logger: Logger): WorkerSpec<'m
       // circuit and pacing calls leave in shared writes instead of one syscall each
       const sendRedis = createRedis(config.REDIS_URL, { name: `${config.QUEUE_PREFIX}-message-send`, logger, autoPipelining: true });
       await waitForRedis(sendRedis, logger);
+      // final outcomes (message.sent / message.failed) become message-log rows in Redis, off the send path
+      const buffer = logBuffer(config, sendRedis);
+      if (buffer) events.observe(messageLogObserver({ buffer, channelOf: (id) => instances.channel(id), logger }));
       const built = createSendPipeline({
         config,
         logger,

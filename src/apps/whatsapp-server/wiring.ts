@@ -73,7 +73,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Start
   // a late rejection counts as a send failure of the instance (repeated ones pause its sends)
   const breaker = new CircuitBreaker(redis, redisKeys(config.QUEUE_PREFIX), { threshold: config.CIRCUIT_FAILURE_THRESHOLD, pauseMs: config.CIRCUIT_PAUSE_MS, publish: (e) => events.publish(e), logger });
   // restriction state (timelock, new-chat cap) and the chats that wrote to us, kept in Redis for the workers' budget
-  const restrictions = serverRestrictions(config, redis, events);
+  const restrictions = serverRestrictions(config, redis, events, logger);
   // receipts move message statuses (sent/delivered/read, late rejections) before the event goes to the CRM
   events.observe(
     messageStatusObserver(new StatusStore(redis, redisKeys(config.QUEUE_PREFIX), config.MESSAGE_RETENTION_DAYS), {

@@ -12,6 +12,7 @@ import { keysRouter } from '../routes/keys';
 import { queueStatusHandler, requireRedis } from '../health';
 import { addMessageFastPath, messagesRouter } from '../routes/messages';
 import { webhooksRouter } from '../routes/webhooks';
+import { webhookEndpointsRouter } from '../routes/webhook-endpoints';
 import { instancesRouter } from '../routes/instances';
 import type { RestrictionStore } from '../../whatsapp/restriction-store';
 import { instanceMediaRouter } from '../routes/instance-media';
@@ -75,6 +76,7 @@ export function publicRoom(deps: PublicRoomDeps): HttpRoom {
   router.use(
     messagesRouter({ config, redis, queue: queues.message, addMessage: deps.addMessage }),
     webhooksRouter({ config, redis, queue: queues.webhook }),
+    webhookEndpointsRouter({ config, logger: deps.logger, redis, queue: queues.webhook, events: deps.events }),
     instancesRouter({ sessions: deps.sessions, restrictions: deps.restrictions }),
     instanceMediaRouter({ config, logger: deps.logger, sessions: deps.sessions }),
     checkNumbersRouter({ numbers: deps.numbers }),

@@ -15,6 +15,7 @@ import { controlCampaign, ControlAction } from '../../campaigns/control';
 import { loadSummary } from '../../campaigns/summary';
 import { CAMPAIGN_ID_RE } from '../../campaigns/schema';
 import { streamSummary } from './broadcast-stream';
+import { canSee } from '../access/principal';
 
 const recipientsQuery = z.object({
   recipients: z.enum(['failed']).optional(),
@@ -52,7 +53,8 @@ export function broadcastRoutes(deps: BroadcastRouteDeps): Router {
     const campaignId = campaignParam(req.params.campaignId);
     const query = parseInput(recipientsQuery, req.query);
     const summary = await loadSummary(store, campaignId, pacing);
-    if (!summary) throw notFound(campaignId);
+    // a scoped key sees only its instances' campaigns (the same 404 as an unknown one)
+    if (!summary || !canSee(req, summary.instanceId)) throw notFound(campaignId);
     if (query.recipients !== 'failed') return void res.json({ success: true, ...summary });
     const failed = await store.failedRecipients(campaignId, query.offset, query.limit);
     res.json({ success: true, ...summary, recipients: { filter: 'failed', total: failed.total, offset: query.offset, limit: query.limit, items: failed.items.map(publicFailure) } });
@@ -61,13 +63,15 @@ export function broadcastRoutes(deps: BroadcastRouteDeps): Router {
   router.get('/broadcast-status/:campaignId/stream', async (req, res) => {
     const campaignId = campaignParam(req.params.campaignId);
     const first = await loadSummary(store, campaignId, pacing);
-    if (!first) throw notFound(campaignId);
+    if (!first || !canSee(req, first.instanceId)) throw notFound(campaignId);
     await streamSummary(req, res, first, () => loadSummary(store, campaignId, pacing), { intervalMs: 1000, maxMs: 15_000 });
   });
 
   for (const action of ['pause', 'resume', 'cancel'] as ControlAction[]) {
     router.post(`/broadcast/:campaignId/${action}`, async (req, res) => {
       const campaignId = campaignParam(req.params.campaignId);
+      const record = await store.get(campaignId);
+      if (record && !canSee(req, record.instanceId)) throw notFound(campaignId);
       const { previousStatus, jobRemoved } = await controlCampaign({ store, queue }, campaignId, action);
       const summary = await loadSummary(store, campaignId, pacing);
       // a campaign cancelled before its job ran has no worker to report its end

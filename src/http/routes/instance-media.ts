@@ -7,6 +7,8 @@ import { parseInput } from '../../shared/parse-input';
 import { AppError } from '../../shared/errors';
 import { MESSAGE_ID_RE } from '../../whatsapp/ids';
 import { simulatedIncomingSchema } from '../../whatsapp/sandbox-incoming';
+import { simulatedRestrictionSchema } from '../../whatsapp/sandbox-restriction';
+import { restrictionView } from '../../whatsapp/restriction';
 import { isSandboxSession } from '../../whatsapp/sandbox-driver';
 import type { SessionManager } from '../../whatsapp/session-manager';
 import { paramInstanceId } from './instances';
@@ -15,6 +17,7 @@ import { paramInstanceId } from './instances';
  * Incoming media and the sandbox's incoming messages (behind the API key):
  *   GET  /instance/:id/media/:messageId        streams the media of a received message (MEDIA_MAX_BYTES, else 413)
  *   POST /instance/:id/sandbox/incoming        makes a sandbox instance "receive" a message (404 with Baileys)
+ *   POST /instance/:id/sandbox/restriction     plays WhatsApp's timelock / new-chat cap notifications (404 with Baileys)
  */
 export interface InstanceMediaRouteDeps {
   config: Pick<Config, 'MEDIA_MAX_BYTES'>;
@@ -57,6 +60,17 @@ export function instanceMediaRouter(deps: InstanceMediaRouteDeps): Router {
     if (!isSandboxSession(session)) throw new AppError('not_found', 'not a sandbox session');
     const data = session.simulateIncoming(input);
     res.status(201).json({ success: true, instanceId, message: data });
+  });
+
+  router.post('/instance/:id/sandbox/restriction', async (req, res) => {
+    const { sessions } = deps;
+    if (sessions.driverName !== 'sandbox') throw new AppError('not_found', 'sandbox routes exist only with WHATSAPP_DRIVER=sandbox');
+    const instanceId = paramInstanceId(req);
+    const input = parseInput(simulatedRestrictionSchema, req.body ?? {});
+    const session = await sessions.connectedSession(instanceId);
+    if (!isSandboxSession(session)) throw new AppError('not_found', 'not a sandbox session');
+    const state = await session.simulateRestriction(input);
+    res.status(200).json({ success: true, instanceId, restriction: restrictionView(state, Date.now()) });
   });
 
   return router;

@@ -5,8 +5,12 @@ import { parseInput } from '../../shared/parse-input';
 import { AppError } from '../../shared/errors';
 import { normalizePhone } from '../../whatsapp/phone';
 import { httpUrlSchema } from '../../whatsapp/content-schema';
+import { isEventPattern } from '../../webhooks/subscriptions';
 import type { SessionManager } from '../../whatsapp/session-manager';
 import { assertInstanceId, InstanceView } from '../../whatsapp/instance-view';
+import { restrictionView, RestrictionState } from '../../whatsapp/restriction';
+import { canSee } from '../access/principal';
+import { codeFields, missingCodeReason } from '../../whatsapp/code-reason';
 
 // Edge functions send null or "" for "not given"; both mean absent.
 const absent = (v: unknown) => (v === null || v === '' ? undefined : v);
@@ -20,6 +24,9 @@ const createBody = z.object({
   phone: phoneField,
   pairingPhone: phoneField,
   webhookUrl: z.preprocess(absent, httpUrlSchema.optional()),
+  // a subscription: more URLs, and the event types wanted (docs/webhooks.md, Subscriptions)
+  webhookUrls: z.preprocess(absent, z.array(httpUrlSchema).min(1).max(10).optional()),
+  webhookEvents: z.preprocess(absent, z.array(z.string().refine(isEventPattern, 'an event type (message.received), a family of them (message.*) or *')).min(1).max(50).optional()),
 });
 const deleteBody = z.object({ instanceId: idField, instanceName: idField });
 const qrQuery = z.object({ format: z.enum(['json', 'png']).default('json') });
@@ -46,13 +53,15 @@ export function instanceJson(view: InstanceView): Record<string, unknown> {
 
 /**
  * Instances (behind the API key):
- *   POST /instance/create {instanceId, phone?|pairingPhone?, webhookUrl?}  201; 409 when it exists
+ *   POST /instance/create {instanceId, phone?|pairingPhone?, webhookUrl?, webhookUrls?, webhookEvents?}  201; 409 when it exists
  *   POST /instance/delete {instanceId}                                     logs out, deletes auth state
  *   GET  /instance/:id/status     GET /instance/:id/qr[?format=png]     POST /instance/:id/restart
  *   GET  /instances
  */
 export interface InstancesRouteDeps {
   sessions: Pick<SessionManager, 'create' | 'delete' | 'list' | 'status' | 'restart'>;
+  /** the restriction state in Redis (reachout timelock, new-chat cap), shown by the status route */
+  restrictions?: { get(instanceId: string): Promise<RestrictionState | undefined> };
 }
 
 export function instancesRouter(deps: InstancesRouteDeps): Router {
@@ -69,13 +78,12 @@ export function instancesRouter(deps: InstancesRouteDeps): Router {
         fields: [{ field: 'phone', message: 'not a phone number' }],
       });
     }
-    const view = await sessions.create({ instanceId, pairingPhone, webhookUrl: body.webhookUrl });
+    const view = await sessions.create({ instanceId, pairingPhone, webhookUrl: body.webhookUrl, webhookUrls: body.webhookUrls, webhookEvents: body.webhookEvents });
     res.status(201).json({
       success: true,
       instanceId,
       status: view.status,
-      qr: view.qr ?? null,
-      pairingCode: view.pairingCode ?? null,
+      ...codeFields(view),
       instance: instanceJson(view),
     });
   });
@@ -86,14 +94,17 @@ export function instancesRouter(deps: InstancesRouteDeps): Router {
     res.json({ success: true, instanceId, deleted: true });
   });
 
-  router.get('/instances', async (_req, res) => {
-    const instances = await sessions.list();
+  router.get('/instances', async (req, res) => {
+    // a scoped key lists only its own instances
+    const instances = (await sessions.list()).filter((i) => canSee(req, i.instanceId));
     res.json({ success: true, count: instances.length, instances: instances.map(instanceJson) });
   });
 
   router.get('/instance/:id/status', async (req, res) => {
     const view = await sessions.status(paramInstanceId(req));
-    res.json({ success: true, instanceId: view.instanceId, status: view.status, connected: view.status === 'connected', instance: instanceJson(view) });
+    // as it stands now: a lock whose end passed is shown inactive even before its event is written
+    const restriction = restrictionView(await deps.restrictions?.get(view.instanceId), Date.now());
+    res.json({ success: true, instanceId: view.instanceId, status: view.status, connected: view.status === 'connected', restriction, instance: instanceJson(view) });
   });
 
   router.get('/instance/:id/qr', async (req, res) => {
@@ -101,17 +112,17 @@ export function instancesRouter(deps: InstancesRouteDeps): Router {
     const { format } = parseInput(qrQuery, req.query);
     const view = await sessions.status(instanceId);
     if (format === 'png') {
-      if (!view.qr) throw new AppError('not_found', `instance ${instanceId} has no QR code now (status ${view.status})`, { status: view.status });
+      if (!view.qr) throw new AppError('not_found', `instance ${instanceId} has no QR code now: ${missingCodeReason(view, 'qr')}`, { status: view.status, lastError: view.lastError });
       const png = await QRCode.toBuffer(view.qr, { type: 'png', width: 320, margin: 2, errorCorrectionLevel: 'L' });
       res.set('Cache-Control', 'no-store').type('image/png').send(png);
       return;
     }
-    res.set('Cache-Control', 'no-store').json({ success: true, instanceId, status: view.status, qr: view.qr ?? null, pairingCode: view.pairingCode ?? null });
+    res.set('Cache-Control', 'no-store').json({ success: true, instanceId, status: view.status, ...codeFields(view) });
   });
 
   router.post('/instance/:id/restart', async (req, res) => {
     const view = await sessions.restart(paramInstanceId(req));
-    res.json({ success: true, instanceId: view.instanceId, status: view.status, qr: view.qr ?? null, pairingCode: view.pairingCode ?? null, instance: instanceJson(view) });
+    res.json({ success: true, instanceId: view.instanceId, status: view.status, ...codeFields(view), instance: instanceJson(view) });
   });
 
   return router;

@@ -10,6 +10,7 @@ import { MESSAGE_ID_RE } from '../../whatsapp/ids';
 import { StatusStore } from '../../messages/status-store';
 import { messageView } from '../../messages/message-view';
 import type { AddMessageResult, AddMessageService } from '../../messages/add-message-service';
+import { canSee } from '../access/principal';
 
 export interface MessagesRouteDeps {
   config: Pick<Config, 'QUEUE_PREFIX' | 'MESSAGE_RETENTION_DAYS'>;
@@ -47,7 +48,8 @@ export function messagesRouter(deps: MessagesRouteDeps): Router {
     const id = String(req.params.messageId);
     if (!MESSAGE_ID_RE.test(id)) throw new AppError('validation_failed', 'messageId must be 8 to 64 letters or digits', { fields: [{ field: 'messageId', message: 'invalid' }] });
     const view = await messageView(id, statuses, deps.queue);
-    if (!view) throw new AppError('not_found', `no message ${id} (unknown, or older than ${config.MESSAGE_RETENTION_DAYS} days)`);
+    // a scoped key sees only its instances' messages: the same 404 as an unknown id
+    if (!view || !canSee(req, view.instanceId ?? '')) throw new AppError('not_found', `no message ${id} (unknown, or older than ${config.MESSAGE_RETENTION_DAYS} days)`);
     res.json({ success: true, message: view });
   });
 
@@ -57,6 +59,8 @@ export function messagesRouter(deps: MessagesRouteDeps): Router {
 export interface FastPathDeps {
   /** the public room's API key check */
   auth: RequestHandler;
+  /** the room's scope check of a scoped key, once the body is read (throws 403/404) */
+  authorize?: (req: Parameters<RequestHandler>[0], body: unknown) => void;
   redis: Redis;
   /** the public room's BODY_LIMIT */
   bodyLimit: string;
@@ -79,6 +83,7 @@ export function addMessageFastPath(deps: FastPathDeps): RequestHandler {
       readJsonBody(req, limit)
         .then((body) => {
           req.body = body;
+          deps.authorize?.(req, body);
           return addMessage.add(body, idempotencyKey(req));
         })
         .then((result) => writeAccepted(res, result))

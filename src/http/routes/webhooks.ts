@@ -6,6 +6,13 @@ import { parseInput } from '../../shared/parse-input';
 import type { AppQueue } from '../../queues/factory';
 import { DeadLetterStore } from '../../webhooks/dead-letters';
 import { replayDeadLetters } from '../../webhooks/replay';
+import { canSee, principalOf } from '../access/principal';
+
+/** a caller whose key sees only some instances (admin and `*` keys see every dead letter) */
+function limitedScope(req: Parameters<typeof principalOf>[0]): boolean {
+  const principal = principalOf(req);
+  return !!principal && principal.instances !== '*';
+}
 
 const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -34,14 +41,23 @@ export function webhooksRouter(deps: WebhooksRouteDeps): Router {
 
   router.get('/webhooks/dead', async (req, res) => {
     const { limit, offset } = parseInput(listQuery, req.query);
-    const [total, items] = await Promise.all([store.count(), store.list(offset, limit)]);
-    res.json({ success: true, total, limit, offset, items });
+    if (!limitedScope(req)) {
+      const [total, items] = await Promise.all([store.count(), store.list(offset, limit)]);
+      return void res.json({ success: true, total, limit, offset, items });
+    }
+    // a key limited to some instances sees only their dead letters (the set is bounded by DEAD_LETTER_MAX)
+    const visible = (await store.getMany(await store.allIds())).filter((d) => canSee(req, d.event.instanceId)).reverse();
+    res.json({ success: true, total: visible.length, limit, offset, items: visible.slice(offset, offset + limit) });
   });
 
   router.post('/webhooks/replay', async (req, res) => {
     const { ids } = parseInput(replayBody, req.body ?? {});
-    const result = await replayDeadLetters(store, deps.queue, ids);
-    res.json({ success: true, ...result });
+    if (!limitedScope(req)) return void res.json({ success: true, ...(await replayDeadLetters(store, deps.queue, ids)) });
+    // only dead letters of the key's instances; the others are reported as not found
+    const wanted = ids ?? (await store.allIds());
+    const mine = new Set((await store.getMany(wanted)).filter((d) => canSee(req, d.event.instanceId)).map((d) => d.id));
+    const result = await replayDeadLetters(store, deps.queue, wanted.filter((id) => mine.has(id)));
+    res.json({ success: true, ...result, notFound: [...result.notFound, ...(ids ?? []).filter((id) => !mine.has(id))] });
   });
 
   return router;

@@ -22,6 +22,7 @@ import { Lock, SerialChain } from './serial';
 import { buildSocketConfig } from './socket-config';
 import type { WaSocketLike } from './socket-types';
 import { ConnectionParts, reconnectOptions, SessionDeps } from './session-deps';
+import { refreshRestriction, timelockSignal } from './restriction-events';
 
 export class Connection {
   sock?: WaSocketLike;
@@ -58,6 +59,7 @@ export class Connection {
       caches: p.caches,
       logger: p.log,
       pnForLid: (lid) => this.sock?.signalRepository?.lidMapping?.getPNForLID(lid) ?? Promise.resolve(null),
+      restriction: p.restriction,
     };
   }
 
@@ -175,6 +177,8 @@ export class Connection {
   }
 
   private async onConnectionUpdate(gen: number, sock: WaSocketLike, u: Partial<ConnectionState>): Promise<void> {
+    // WhatsApp's reachout timelock (notification or our fetch, restriction-events.ts); the tracker keeps order
+    if (u.reachoutTimeLock && this.p.restriction) void this.p.restriction.signal(timelockSignal(u.reachoutTimeLock));
     if (u.qr) {
       this.qrAttempt++;
       this.p.state.setStatus('qr', { qr: u.qr });
@@ -187,6 +191,7 @@ export class Connection {
       const norm = (j?: string) => (j ? this.d.baileys.jidNormalizedUser(j) || j : undefined);
       const me = user ? { id: norm(user.phoneNumber ?? user.id), lid: norm(user.lid), name: user.name ?? user.notify ?? undefined } : undefined;
       this.p.state.setStatus('connected', { me, qr: undefined, pairingCode: undefined, lastError: undefined });
+      if (this.p.restriction) refreshRestriction(sock, this.p.restriction, this.p.log);
     } else if (u.connection === 'close') {
       await this.onClose(gen, u.lastDisconnect?.error);
     }
@@ -199,6 +204,8 @@ export class Connection {
       this.p.state.pairingCodeReady(await sock.requestPairingCode(phone), phone);
     } catch (err) {
       this.p.log.warn('pairing code request failed', { instanceId: this.id, error: (err as Error).message });
+      // kept as the instance's last error, so the create and QR answers can say why there is no code
+      this.p.state.patch({ lastError: `pairing code request failed: ${(err as Error).message}` });
       this.p.state.pairingFailed(new AppError('transient', `pairing code request failed: ${(err as Error).message}`));
     }
   }
@@ -231,6 +238,16 @@ export class Connection {
       return;
     }
     if (decision.refreshVersion) this.d.versions.invalidate();
+    // one line per attempt: an instance that cannot reach WhatsApp says so, and when it tries next
+    this.p.log.warn('whatsapp reconnecting', {
+      instanceId: this.id,
+      reason: decision.reason,
+      code,
+      error: error?.message,
+      attempt: decision.history.attempt,
+      nextTryInMs: decision.delayMs,
+      nextTryAt: new Date(Date.now() + decision.delayMs).toISOString(),
+    });
     this.p.state.setStatus('reconnecting', { lastError, qr: undefined }, { ...detail, retryInMs: decision.delayMs });
     this.clearTimer();
     this.reconnectTimer = setTimeout(() => {

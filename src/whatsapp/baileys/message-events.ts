@@ -17,6 +17,8 @@ import { statusFromOwnUpsert, statusFromReceipt, statusFromUpdate } from './rece
 import type { RecentMessages } from './recent-messages';
 import type { SessionCaches } from './socket-config';
 import type { SessionState } from './session-state';
+import type { RestrictionTracker } from '../restriction-tracker';
+import { capSignal } from './restriction-events';
 
 export interface MessageEventContext {
   baileys: Baileys;
@@ -26,6 +28,8 @@ export interface MessageEventContext {
   caches: SessionCaches;
   logger: Logger;
   pnForLid?: PnForLid;
+  /** the session's restriction state ('message-capping.update' feeds its new-chat cap) */
+  restriction?: RestrictionTracker;
 }
 
 export async function handleMessageEvents(ctx: MessageEventContext, events: Partial<BaileysEventMap>): Promise<void> {
@@ -45,6 +49,9 @@ export async function handleMessageEvents(ctx: MessageEventContext, events: Part
       if (data) ctx.state.emit('message.status', data);
     });
   }
+  // WhatsApp's new-chat cap (lib/Socket/messages-recv.js:183-191): not awaited, the tracker keeps order
+  const cap = events['message-capping.update'];
+  if (cap && ctx.restriction) void ctx.restriction.signal(capSignal(cap));
   // Group metadata changes make the cached copy stale (participants decide who gets the keys).
   for (const g of events['groups.update'] ?? []) if (g.id) ctx.caches.groups.del(g.id);
   for (const g of events['groups.upsert'] ?? []) if (g.id) ctx.caches.groups.del(g.id);

@@ -7,6 +7,7 @@ import type { Baileys } from './loader';
 import type { RecentMessages } from './recent-messages';
 import type { SessionCaches } from './socket-config';
 import type { SessionState } from './session-state';
+import type { RestrictionTracker } from '../restriction-tracker';
 import type { InstanceOwnership, LeaseHolder } from '../host/ownership';
 import type { SocketFactory } from './socket-types';
 import type { VersionSource } from './version';
@@ -36,6 +37,8 @@ export interface ConnectionParts {
   log: Logger;
   /** what the ownership calls to make this session let go of the instance */
   owner: LeaseHolder;
+  /** the session's restriction state (timelock, new-chat cap): fed from connection.update and message-capping.update */
+  restriction?: RestrictionTracker;
 }
 
 /** The reconnect policy's knobs from config (WA_RECONNECT_*, WA_LOOP_*). */

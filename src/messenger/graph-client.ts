@@ -1,0 +1,115 @@
+/**
+ * The Graph API client: the only code that talks to graph.facebook.com (GRAPH_API_URL, version
+ * GRAPH_API_VERSION). One keep-alive pool per process (MESSENGER_MAX_SOCKETS, 500 by default):
+ * seed 003 measured that pooling alone took its sender from 24 to 200+ messages per second, so
+ * every idle socket is kept and reused (lifo) and the reuse ratio is reported (/stats/http-client).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { AppError } from '../shared/errors';
+import { graphError, GraphErrorBody } from './graph-errors';
+
+export interface GraphClientOptions {
+  baseUrl: string;
+  version: string;
+  maxSockets: number;
+  timeoutMs: number;
+}
+
+export interface HttpClientStats {
+  maxSockets: number;
+  /** sockets open now (busy + idle) and idle ones */
+  sockets: number;
+  freeSockets: number;
+  /** requests waiting for a socket */
+  queued: number;
+  requests: number;
+  /** requests that went on a socket a previous request had used */
+  reused: number;
+  reuseRatio: number;
+  socketsCreated: number;
+  errors: number;
+  timeouts: number;
+}
+
+export class GraphClient {
+  private readonly agent: http.Agent;
+  private readonly base: URL;
+  private readonly counts = { requests: 0, reused: 0, socketsCreated: 0, errors: 0, timeouts: 0 };
+
+  constructor(private readonly options: GraphClientOptions) {
+    this.base = new URL(options.baseUrl.replace(/\/$/, '') + '/' + options.version + '/');
+    const Agent = this.base.protocol === 'https:' ? https.Agent : http.Agent;
+    this.agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets, scheduling: 'lifo', timeout: 60_000 });
+  }
+
+  /** POST {version}/{path} with the page token; resolves with the JSON answer or throws a classified AppError. */
+  post(path: string, token: string, payload: unknown): Promise<Record<string, unknown>> {
+    const data = Buffer.from(JSON.stringify(payload));
+    const lib = this.base.protocol === 'https:' ? https : http;
+    const url = new URL(path, this.base);
+    // the token travels in the query as the Send API documents it; URLs are never logged
+    url.searchParams.set('access_token', token);
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const done = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        fn();
+      };
+      this.counts.requests++;
+      const req = lib.request(url, { method: 'POST', agent: this.agent, headers: { 'content-type': 'application/json', 'content-length': data.length } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => done(() => reject(this.network(path, err))));
+        res.on('end', () =>
+          done(() => {
+            const status = res.statusCode ?? 0;
+            let body: { error?: GraphErrorBody } & Record<string, unknown> = {};
+            try {
+              body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
+            } catch {
+              body = {};
+            }
+            if (status >= 200 && status < 300 && !body.error) return resolve(body);
+            const retryAfter = Number(res.headers['retry-after']);
+            reject(graphError(status, body.error, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined));
+          }),
+        );
+      });
+      req.on('socket', (socket) => {
+        if (req.reusedSocket) this.counts.reused++;
+        else if (!(socket as { __graphSeen?: boolean }).__graphSeen) {
+          (socket as { __graphSeen?: boolean }).__graphSeen = true;
+          this.counts.socketsCreated++;
+        }
+      });
+      const timer = setTimeout(() => {
+        this.counts.timeouts++;
+        done(() => reject(new AppError('transient', `Messenger ${path} timed out after ${this.options.timeoutMs} ms`, { kind: 'transient', timeoutMs: this.options.timeoutMs })));
+        req.destroy();
+      }, this.options.timeoutMs);
+      req.on('error', (err) => done(() => reject(this.network(path, err))));
+      req.end(data);
+    });
+  }
+
+  stats(): HttpClientStats {
+    const count = (m: NodeJS.ReadOnlyDict<unknown[]>) => Object.values(m).reduce((n, list) => n + (list?.length ?? 0), 0);
+    const sockets = count(this.agent.sockets);
+    const freeSockets = count(this.agent.freeSockets);
+    const { requests, reused } = this.counts;
+    return { maxSockets: this.options.maxSockets, sockets: sockets + freeSockets, freeSockets, queued: count(this.agent.requests), ...this.counts, reuseRatio: requests ? Math.round((reused / requests) * 10_000) / 10_000 : 0 };
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private network(path: string, err: Error): AppError {
+    this.counts.errors++;
+    const code = (err as NodeJS.ErrnoException).code;
+    return new AppError('transient', `Messenger ${path} failed: ${err.message}`, { kind: 'transient', ...(code ? { cause: code } : {}) });
+  }
+}
