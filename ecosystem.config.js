@@ -1,5 +1,8 @@
 /**
  * PM2 ecosystem: the four processes of the daemon, each a fork-mode process with one instance.
+ * SERVER_SHARDS=N (default 1) runs whatsapp-server as N fork processes (shards): whatsapp-server
+ * (SHARD_INDEX 0), whatsapp-server-1 ... whatsapp-server-(N-1), shard i on SHARD_PORT_BASE + i;
+ * SERVER_PORT goes to whichever shard holds it (docs/shards.md). With 1, nothing changes.
  * Environment: `.env` (or the file named by ENV_FILE), overridden by variables set in the shell
  * that runs `pm2 start`, so scripts and tests can point a copy at other ports and prefixes.
  */
@@ -27,7 +30,7 @@ const shellEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => 
 const env = { NODE_ENV: 'production', ...fileEnv, ...shellEnv };
 const shutdownMs = Number(env.SHUTDOWN_TIMEOUT_MS || 20000);
 
-const app = (name, memory) => ({
+const app = (name, memory, extraEnv = {}) => ({
   name,
   script: path.join(root, 'dist', 'apps', name, 'main.js'),
   cwd: root,
@@ -44,12 +47,17 @@ const app = (name, memory) => ({
   max_restarts: 1000,
   min_uptime: 5000,
   merge_logs: true,
-  env,
+  env: { ...env, ...extraEnv },
 });
+
+const shards = Math.max(1, Math.min(32, Number.parseInt(env.SERVER_SHARDS || '1', 10) || 1));
+const servers = Array.from({ length: shards }, (_, i) =>
+  Object.assign(app('whatsapp-server', env.SERVER_MAX_MEMORY || '1500M', { SHARD_INDEX: String(i) }), i === 0 ? {} : { name: `whatsapp-server-${i}` }),
+);
 
 module.exports = {
   apps: [
-    app('whatsapp-server', env.SERVER_MAX_MEMORY || '1500M'),
+    ...servers,
     app('message-worker', env.WORKER_MAX_MEMORY || '512M'),
     app('webhook-worker', env.WORKER_MAX_MEMORY || '512M'),
     app('broadcast-worker', env.WORKER_MAX_MEMORY || '512M'),

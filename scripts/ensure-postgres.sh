@@ -3,7 +3,7 @@
 #   ensure-postgres.sh start  (npm start) DATABASE_URL when set; else the machine's PostgreSQL on
 #                             127.0.0.1:5432; else Debian's postgresql, installed with apt-get and
 #                             started. Without DATABASE_URL it makes a role and a database
-#                             `wa_queue` and writes DATABASE_URL into .env.
+#                             `wa_queue` (PG_DATABASE_NAME) and writes DATABASE_URL into .env.
 #   ensure-postgres.sh test   (CI) the same server; prints on stdout a URL for the tests' database
 #                             `test` (the postgres role over TCP when it is trusted, else a role `wa_test`).
 # Never hangs: every wait is bounded, and a failure says what to set (MESSAGE_LOG=off needs none).
@@ -64,10 +64,12 @@ if [ "$mode" = "test" ]; then
   say "tests use database test (role wa_test)"; echo "$url"; exit 0
 fi
 
-url=$(provision wa_queue wa_queue)
-ping "$url" || { say "the new role wa_queue cannot log in over TCP (check pg_hba.conf), set DATABASE_URL"; exit 1; }
+name="${PG_DATABASE_NAME:-wa_queue}"
+[[ "$name" =~ ^[a-z_][a-z0-9_]{0,40}$ ]] || { say "PG_DATABASE_NAME must be lower-case letters, digits and _"; exit 1; }
+url=$(provision "$name" "$name")
+ping "$url" || { say "the new role $name cannot log in over TCP (check pg_hba.conf), set DATABASE_URL"; exit 1; }
 if grep -qE '^\s*DATABASE_URL\s*=' "$ENV_FILE"; then
   tmp=$(mktemp); grep -vE '^\s*DATABASE_URL\s*=' "$ENV_FILE" > "$tmp"; cat "$tmp" > "$ENV_FILE"; rm -f "$tmp"
 fi
 printf '\n# written by npm start (scripts/ensure-postgres.sh)\nDATABASE_URL=%s\n' "$url" >> "$ENV_FILE"
-say "database wa_queue ready; DATABASE_URL written to $ENV_FILE"
+say "database $name ready; DATABASE_URL written to $ENV_FILE"

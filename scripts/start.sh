@@ -37,7 +37,7 @@ if ! bash scripts/ensure-postgres.sh start; then say "WARNING: no PostgreSQL for
 if [ -z "${DATABASE_URL:-}" ]; then unset DATABASE_URL; load_env; fi
 
 PM2=node_modules/.bin/pm2
-if [ -f scripts/setup-logrotate.sh ]; then bash scripts/setup-logrotate.sh || say "log rotation not set up (see README)"; fi
+if [ -f scripts/setup-logrotate.sh ]; then bash scripts/setup-logrotate.sh || say "going on without log rotation (the line above says why)"; fi
 say "starting the four processes under PM2"
 "$PM2" startOrReload ecosystem.config.js --update-env >/dev/null
 "$PM2" save >/dev/null 2>&1 || true
@@ -45,7 +45,8 @@ say "starting the four processes under PM2"
 say "waiting until all four report healthy"
 if node scripts/lib/wait-healthy.js "${START_TIMEOUT_S:-120}"; then
   elapsed=$(( ($(date +%s%N) - started) / 1000000 ))
-  say "all healthy in ${elapsed} ms. Logs: pm2 logs | Dashboard: pm2 monit | Stop: npm run stop"
+  say "all healthy in ${elapsed} ms. Logs: pm2 logs | Monitor: pm2 monit | Stop: npm run stop"
+  say "Dashboard: http://127.0.0.1:${SERVER_PORT:-3001}/dashboard (log in with the API key)"
   say "API key: API_KEY in ${ENV_FILE:-.env}; try: curl -H \"apikey: \$API_KEY\" http://127.0.0.1:${SERVER_PORT:-3001}/queue-status"
 else
   say "not all processes are healthy; see: $PM2 logs --lines 50"

@@ -4,12 +4,13 @@
  * the sandbox driver) under steady load while something breaks, then a count of accepted vs sent
  * vs duplicated vs lost. Run `npm run build` first.
  *
- *   node bench/drills/run.js <drill|all> [--rate 20] [--drain-seconds 300] [--env NAME=value ...] [--json]
+ *   node bench/drills/run.js <drill|all> [--rate 20] [--drain-seconds 300] [--down-seconds 600] [--env NAME=value ...] [--json]
  *
  *   kill-workers   kill -9 message-worker, webhook-worker and broadcast-worker, 10 times each
  *   redis-restart  Redis stopped (SHUTDOWN) for 5 s, then started again from its AOF
  *   redis-kill     Redis SIGKILLed (appendfsync everysec: up to 1 s of writes at risk), restarted
  *   receiver-down  the edge functions unreachable for 30 s
+ *   receiver-outage  the edge functions away for --down-seconds (default 600) [--down-mode refused|503]
  *   pm2-reload     `pm2 reload` of the whole ecosystem, 3 times
  *
  * Results go to stdout and bench/results/drill-<name>.json. DRILL_KEEP=1 keeps the temp dir.
@@ -19,6 +20,7 @@ const { join } = require('node:path');
 const { Stack, waitFor, sleep, ROOT } = require('./lib/stack');
 const { Load } = require('./lib/load');
 const { drain, account } = require('./lib/account');
+const { receiverOutage } = require('./lib/receiver-outage');
 
 const WORKERS = ['message-worker', 'webhook-worker', 'broadcast-worker'];
 
@@ -78,6 +80,8 @@ const DRILLS = {
     return { receiverDownSeconds: 30 };
   },
 
+  'receiver-outage': receiverOutage,
+
   async 'pm2-reload'(stack, log) {
     const times = [];
     await sleep(5000);
@@ -102,7 +106,7 @@ async function runDrill(name, opts) {
     log(`stack up (prefix ${stack.prefix}); load ${opts.rate} msg/s + a campaign every 8 s`);
     const load = new Load(stack, { rate: opts.rate });
     load.start();
-    const fault = await DRILLS[name](stack, log);
+    const fault = await DRILLS[name](stack, log, opts);
     await load.stop();
     log(`load stopped: ${load.accepted.size} messages and ${load.campaigns.size} campaigns accepted; draining`);
     const drained = await drain(stack, load, opts.drainSeconds * 1000);
@@ -130,8 +134,10 @@ function summary(r) {
   const rateArg = args.indexOf('--rate');
   const drainArg = args.indexOf('--drain-seconds');
   const env = Object.fromEntries(args.flatMap((a, i) => (args[i - 1] === '--env' ? [a.split(/=(.*)/s).slice(0, 2)] : [])));
-  const opts = { rate: rateArg >= 0 ? Number(args[rateArg + 1]) : 20, drainSeconds: drainArg >= 0 ? Number(args[drainArg + 1]) : 300, env };
-  const names = which === 'all' ? Object.keys(DRILLS) : [which];
+  const value = (flag, def) => (args.indexOf(flag) >= 0 ? args[args.indexOf(flag) + 1] : def);
+  const opts = { rate: rateArg >= 0 ? Number(args[rateArg + 1]) : 20, drainSeconds: drainArg >= 0 ? Number(args[drainArg + 1]) : 300, downSeconds: Number(value('--down-seconds', 600)), downMode: value('--down-mode', 'refused'), env };
+  // `all` runs the short drills; the long outage is asked for by name
+  const names = which === 'all' ? Object.keys(DRILLS).filter((n) => n !== 'receiver-outage') : [which];
   if (!names.every((n) => DRILLS[n])) {
     console.error(`usage: node bench/drills/run.js <${Object.keys(DRILLS).join('|')}|all> [--rate 20] [--drain-seconds 300] [--env NAME=value] [--json]`);
     process.exit(2);

@@ -28,9 +28,12 @@ function requireBuild(rel) {
 }
 
 /** Settings every process of ours needs, on a throwaway queue prefix. */
+/** The send budget's caps and warm-up off: throughput benches measure the daemon, not the anti-ban rules (bench/budget.js turns them on). */
+const BUDGET_OFF = { BUDGET_PER_MINUTE: '0', BUDGET_PER_HOUR: '0', BUDGET_PER_DAY: '0', BUDGET_NEW_CHATS_PER_DAY: '0', BUDGET_IDENTICAL_PER_HOUR: '0', BUDGET_WARMUP: 'off' };
+
 function baseEnv(prefix, extra = {}) {
   // load generators send far more than API_RATE_LIMIT_PER_MIN (1000/min): the limit is off here
-  return { REDIS_URL, QUEUE_PREFIX: prefix, API_KEY, INTERNAL_TOKEN, WEBHOOK_SECRET, LOG_LEVEL: 'warn', API_RATE_LIMIT_PER_MIN: '0', ...extra };
+  return { REDIS_URL, QUEUE_PREFIX: prefix, API_KEY, INTERNAL_TOKEN, WEBHOOK_SECRET, LOG_LEVEL: 'warn', API_RATE_LIMIT_PER_MIN: '0', ...BUDGET_OFF, ...extra };
 }
 
 /** baseEnv plus whatsapp-server on loopback with the sandbox driver, linked at once. */

@@ -11,7 +11,7 @@ import type { InstanceStatus } from '../whatsapp/types';
  */
 export type SendVerdict = 'recipient' | 'retry' | 'hold' | 'stop';
 
-const RECIPIENT_CODES = new Set(['invalid_recipient', 'not_in_group', 'not_on_whatsapp', 'validation_failed', 'bad_request', 'unsupported_media_type', 'payload_too_large', 'not_found']);
+const RECIPIENT_CODES = new Set(['suppressed', 'invalid_recipient', 'not_in_group', 'not_on_whatsapp', 'validation_failed', 'bad_request', 'unsupported_media_type', 'payload_too_large', 'not_found']);
 /** instance states in which a campaign cannot continue without the operator */
 const DEAD_INSTANCE: ReadonlySet<InstanceStatus> = new Set(['logged_out', 'failed', 'qr_expired']);
 
@@ -31,6 +31,9 @@ export function classifySendError(err: unknown): { verdict: SendVerdict; error: 
       return { verdict: paced ? 'hold' : 'stop', error };
     case 'circuit_open':
     case 'instance_not_connected':
+    // the budget's reservation found a rule holding (another process took the last place): the gate shows it
+    case 'budget_held':
+    case 'restricted':
       return { verdict: 'hold', error };
     default:
       return { verdict: RECIPIENT_CODES.has(error.code) ? 'recipient' : 'retry', error };

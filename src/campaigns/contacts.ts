@@ -33,7 +33,8 @@ export const INVALID_LIST_CAP = 100;
 const VAR_KEY = /^[A-Za-z0-9_.-]{1,64}$/;
 const MAX_VAR_LENGTH = 1000;
 
-export function parseContacts(input: unknown[]): ParsedContacts {
+/** `recipient` turns one contact's address into its canonical form (WhatsApp's by default; a Messenger campaign passes its PSID parser). */
+export function parseContacts(input: unknown[], recipient: (raw: string) => string | undefined = canonicalRecipient): ParsedContacts {
   const seen = new Set<string>();
   const out: ParsedContacts = { recipients: [], duplicates: 0, invalidCount: 0, invalid: [] };
   const reject = (index: number, value: unknown, reason: InvalidReason) => {
@@ -58,7 +59,7 @@ export function parseContacts(input: unknown[]): ParsedContacts {
       reject(i, item, 'not_a_contact');
       continue;
     }
-    const to = canonicalRecipient(String(phone));
+    const to = recipient(String(phone));
     if (!to) {
       reject(i, item, 'invalid_phone');
       continue;

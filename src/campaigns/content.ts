@@ -8,7 +8,13 @@ import type { CampaignRecord } from './types';
  * Returns a reason instead when the rendered text is empty (a template made only of variables the
  * contact does not have): that recipient fails with the reason rather than getting a blank message.
  */
-export function campaignContent(record: Pick<CampaignRecord, 'message' | 'mediaType' | 'mediaUrl' | 'fileName' | 'mimetype' | 'templated'>, vars: TemplateVars | undefined): SendContent | { error: string } {
+export function campaignContent(record: Pick<CampaignRecord, 'message' | 'mediaType' | 'mediaUrl' | 'fileName' | 'mimetype' | 'templated' | 'messagingType' | 'tag'>, vars: TemplateVars | undefined): SendContent | { error: string } {
+  const content = baseContent(record, vars);
+  if ('error' in content || (!record.messagingType && !record.tag)) return content;
+  return { ...content, messenger: { messagingType: record.messagingType, tag: record.tag } };
+}
+
+function baseContent(record: Pick<CampaignRecord, 'message' | 'mediaType' | 'mediaUrl' | 'fileName' | 'mimetype' | 'templated'>, vars: TemplateVars | undefined): SendContent | { error: string } {
   const raw = record.message ?? '';
   const text = record.templated ? renderTemplate(raw, vars) : raw;
   const caption = text.trim() ? text : undefined;

@@ -6,6 +6,7 @@ import { AppError } from '../shared/errors';
 import type { AppQueue } from '../queues/factory';
 import { parseInput } from '../shared/parse-input';
 import { parseContacts, InvalidContact } from './contacts';
+import { parsePsid } from '../messenger';
 import { addBroadcastSchema, parseScheduledFor } from './schema';
 import { hasPlaceholders } from './template';
 import type { CampaignStore } from './store';
@@ -54,12 +55,14 @@ export async function acceptBroadcast(deps: CreateDeps, input: unknown): Promise
   }
   const schedule = parseScheduledFor(body.scheduledFor);
   if (schedule.error) throw fieldError('scheduledFor', schedule.error);
-  if (!(await deps.redis.hexists(store.keys.instances, body.instanceId))) {
-    throw new AppError('instance_not_found', `instance ${body.instanceId} does not exist`);
-  }
+  const instance = await deps.redis.hget(store.keys.instances, body.instanceId);
+  if (!instance) throw new AppError('instance_not_found', `instance ${body.instanceId} does not exist`);
+  // a Messenger page's contacts are PSIDs (in `phone` or as strings), checked as such
+  const messenger = (JSON.parse(instance) as { channel?: string }).channel === 'messenger';
+  if (messenger && body.checkNumbers) throw fieldError('checkNumbers', 'is for WhatsApp numbers; a Messenger campaign has PSIDs');
   if (body.mediaUrl) await deps.checkMediaUrl(body.mediaUrl);
 
-  const parsed = parseContacts(body.contacts);
+  const parsed = parseContacts(body.contacts, messenger ? parsePsid : undefined);
   const invalid = { count: parsed.invalidCount, items: parsed.invalid };
   if (!parsed.recipients.length) {
     throw new AppError('validation_failed', 'no valid contact in contacts', { fields: [{ field: 'contacts', message: 'no valid phone number' }], invalid });
@@ -91,6 +94,8 @@ export async function acceptBroadcast(deps: CreateDeps, input: unknown): Promise
     scheduledFor: schedule.at,
     rateLimitMs: body.rateLimitMs,
     ...(body.checkNumbers ? { checkNumbers: true } : {}),
+    ...(body.messagingType ? { messagingType: body.messagingType } : {}),
+    ...(body.tag ? { tag: body.tag } : {}),
     total: parsed.recipients.length,
     invalid: parsed.invalidCount,
     duplicates: parsed.duplicates,

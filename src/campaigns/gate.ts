@@ -2,6 +2,7 @@ import { AppError } from '../shared/errors';
 import type { InstanceStatus } from '../whatsapp/types';
 import { instanceVerdict, stopError } from './classify';
 import type { SendBudget } from '../budget/send-budget';
+import type { SendContent } from '../channels/content';
 import type { CampaignStore } from './store';
 import type { HoldReason } from './types';
 
@@ -9,12 +10,14 @@ export interface GateDeps {
   store: CampaignStore;
   circuit: { state(instanceId: string): Promise<{ open: boolean; retryAfterMs: number }> };
   instanceStatus: (instanceId: string) => Promise<InstanceStatus | undefined>;
-  /** quiet hours, the daily cap and the new-chat rule: the instance's budget, shared with single messages */
+  /** every rule of the instance's budget (caps, warm-up, new chats, identical content, health, quiet hours, restrictions), shared with single messages */
   budget: Pick<SendBudget, 'check'>;
   /** how often a paused campaign looks at its status (resume latency) */
   pollMs: number;
   /** how often a held campaign looks again (circuit, quiet hours, cap, reconnect) */
   holdPollMs: number;
+  /** metrics hook: a hold of the campaign began (once per reason, not per look) */
+  onHold?: (instanceId: string, reason: HoldReason) => void;
 }
 
 export type GateResult = { go: true } | { go: false; end: true } | { go: false; stop: AppError };
@@ -36,8 +39,8 @@ export class SendGate {
 
   constructor(private readonly deps: GateDeps, private readonly campaignId: string, private readonly instanceId: string, private readonly closing: () => boolean) {}
 
-  /** `to`: the recipient about to be sent (the new-chat rule needs to know whether it wrote to us). */
-  async pass(to?: string): Promise<GateResult> {
+  /** `to` and `content`: the recipient about to be sent and its rendered message (new chats, identical content). */
+  async pass(to?: string, content?: SendContent): Promise<GateResult> {
     const { store } = this.deps;
     for (;;) {
       if (this.closing()) throw shuttingDown();
@@ -48,10 +51,13 @@ export class SendGate {
         continue;
       }
       if (status === 'scheduled') await store.transition(this.campaignId, ['scheduled'], 'running');
-      const hold = await this.hold(to);
+      const hold = await this.hold(to, content);
       if (hold && 'stop' in hold) return { go: false, stop: hold.stop };
       if (hold) {
-        if (hold.reason !== this.holdShown) await store.setHold(this.campaignId, hold.reason, hold.until);
+        if (hold.reason !== this.holdShown) {
+          await store.setHold(this.campaignId, hold.reason, hold.until);
+          this.deps.onHold?.(this.instanceId, hold.reason);
+        }
         this.holdShown = hold.reason;
         await sleep(Math.max(Math.min(this.deps.holdPollMs, (hold.until ?? Infinity) - Date.now()), 10));
         continue;
@@ -62,9 +68,9 @@ export class SendGate {
     }
   }
 
-  private async hold(to: string | undefined): Promise<{ reason: HoldReason; until?: number } | { stop: AppError } | undefined> {
+  private async hold(to: string | undefined, content: SendContent | undefined): Promise<{ reason: HoldReason; until?: number } | { stop: AppError } | undefined> {
     // the budget counts single messages too, so an agent's replies leave less room for the campaign
-    const budget = await this.deps.budget.check(this.instanceId, 'campaign', { to });
+    const budget = await this.deps.budget.check(this.instanceId, 'campaign', { to, content });
     if (budget) return { reason: budget.hold, until: budget.until };
     const circuit = await this.deps.circuit.state(this.instanceId);
     if (circuit.open) return { reason: 'circuit_open', until: Date.now() + circuit.retryAfterMs };

@@ -7,7 +7,7 @@ import { classifySendError, instanceVerdict, stopError } from './classify';
 import { campaignContent } from './content';
 import { GateDeps, SendGate } from './gate';
 import { CampaignPublish, ProgressReporter } from './progress';
-import type { CampaignStore, RecipientSlot } from './store';
+import type { CampaignStore, RecipientFinal, RecipientSlot } from './store';
 import type { PacingDefaults } from './summary';
 import { CampaignRecord, FINISHED_STATUSES } from './types';
 
@@ -22,8 +22,8 @@ export interface RunnerDeps extends Omit<GateDeps, 'store'> {
   logger: Logger;
   send: CampaignSender;
   publish: CampaignPublish;
-  /** the daily counter key a sent recipient increments (SendBudget.dailyKey, shared with single messages) */
-  dailyKey: (instanceId: string) => string;
+  /** true when the recipient opted out (SendBudget.suppressed): skipped, counted as suppressed */
+  suppressed?: (instanceId: string, to: string) => Promise<boolean>;
   recipientAttempts: number;
   progressEvery: number;
   progressIntervalMs: number;
@@ -120,15 +120,22 @@ class CampaignRun {
       const slots = await this.deps.store.slots(this.id, cursor, BATCH, this.record.templated);
       if (!slots.length) return this.complete();
       for (const slot of slots) {
-        if (slot.state === 'sent' || slot.state === 'failed') continue;
-        const gate = await this.gate.pass(slot.to);
+        if (slot.state === 'sent' || slot.state === 'failed' || slot.state === 'suppressed') continue;
+        const content = campaignContent(this.record, slot.vars);
+        const gate = await this.gate.pass(slot.to, 'error' in content ? undefined : content);
         if (!gate.go) return 'end' in gate ? this.ended() : this.stop(gate.stop);
+        // asked after the gate, right before the send: an opt-out that arrived during a hold counts
+        if (await this.isSuppressed(slot)) {
+          await this.finalize(slot, { sent: false, reason: 'the contact opted out (suppression list)', code: 'suppressed' });
+          await this.progress.tick();
+          continue;
+        }
         if (!announced) {
           announced = true;
           this.deps.logger.info('campaign running', { campaignId: this.id, instanceId: this.record.instanceId, from: slot.index, total: this.record.total });
           await this.progress.emit('campaign.progress');
         }
-        const result = await this.sendOne(slot);
+        const result = await this.sendOne(slot, content);
         if (result !== 'done') return result;
         await this.progress.tick();
       }
@@ -136,18 +143,22 @@ class CampaignRun {
     }
   }
 
-  /** Sends one recipient to a final state; 'stopped' / 'ended' when the campaign must not go on. */
-  private async sendOne(slot: RecipientSlot): Promise<string> {
-    const { store } = this.deps;
-    const dailyKey = this.deps.dailyKey(this.record.instanceId);
-    const content = campaignContent(this.record, slot.vars);
+  private async isSuppressed(slot: RecipientSlot): Promise<boolean> {
+    return (await this.deps.suppressed?.(this.record.instanceId, slot.to)) === true;
+  }
+
+  /** Moves a recipient to its final state; only the call that moved it reports it (a re-run never logs one outcome twice). */
+  private async finalize(slot: RecipientSlot, result: RecipientFinal, type?: string): Promise<void> {
+    if (!(await this.deps.store.finalize(this.id, slot, result))) return;
     const messageId = campaignMessageId(this.id, slot.to);
-    const finalize = async (result: { sent: true } | { sent: false; reason: string; code: string }) => {
-      // only the call that moved the recipient reports it: a re-run never logs one outcome twice
-      if (!(await store.finalize(this.id, slot, { ...result, dailyKey }))) return;
-      const type = 'error' in content ? this.record.mediaType : content.type;
-      await this.deps.onOutcome?.({ campaignId: this.id, instanceId: this.record.instanceId, messageId, to: slot.to, type, ...result });
-    };
+    await this.deps.onOutcome?.({ campaignId: this.id, instanceId: this.record.instanceId, messageId, to: slot.to, type: type ?? this.record.mediaType, ...result });
+  }
+
+  /** Sends one recipient to a final state; 'stopped' / 'ended' when the campaign must not go on. */
+  private async sendOne(slot: RecipientSlot, content: SendContent | { error: string }): Promise<string> {
+    const { store } = this.deps;
+    const messageId = campaignMessageId(this.id, slot.to);
+    const finalize = (result: RecipientFinal) => this.finalize(slot, result, 'error' in content ? this.record.mediaType : content.type);
     if ('error' in content) {
       await finalize({ sent: false, reason: content.error, code: 'empty_message' });
       return 'done';
@@ -182,7 +193,7 @@ class CampaignRun {
         } else {
           await sleep(200); // a hold reported by the send itself: never spin
         }
-        const gate = await this.gate.pass(slot.to);
+        const gate = await this.gate.pass(slot.to, content);
         if (!gate.go) return 'end' in gate ? this.ended() : this.stop(gate.stop);
       }
     }

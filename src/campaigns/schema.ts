@@ -32,6 +32,9 @@ export const addBroadcastSchema = z
     rateLimitMs: nullish(z.number().int('must be a whole number of milliseconds').min(0, 'must not be negative').max(MAX_RATE_LIMIT_MS)),
     /** look each phone up before its send; one not on WhatsApp fails not_on_whatsapp, the campaign goes on */
     checkNumbers: nullish(z.boolean()),
+    /** Messenger instances: messaging_type (RESPONSE, UPDATE, MESSAGE_TAG) and the message tag */
+    messagingType: nullish(z.enum(['RESPONSE', 'UPDATE', 'MESSAGE_TAG'])),
+    tag: nullish(z.string().regex(/^[A-Z_]{3,64}$/, 'a Messenger message tag like ACCOUNT_UPDATE')),
   })
   .superRefine((body, ctx) => {
     const type = body.mediaType ?? 'text';

@@ -16,7 +16,8 @@ return false`;
 
 /**
  * Final state of one recipient. KEYS: state, counters, campaign, recent, failed list, daily count.
- * ARGV: recipient, 'sent'|'failed', next cursor, now ms, failure JSON, daily TTL s.
+ * ARGV: recipient, 'sent'|'failed'|'suppressed', next cursor, now ms, failure JSON, daily TTL s
+ * ('0': the send budget counted it already, when its reservation was taken).
  * Returns 1 when this call made the transition, 0 when the recipient was already final.
  */
 const FINALIZE = `
@@ -25,16 +26,18 @@ local function advance()
   if tonumber(ARGV[3]) > c then redis.call('HSET', KEYS[3], 'cursor', ARGV[3]) end
 end
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if cur == 'sent' or cur == 'failed' then advance() return 0 end
+if cur == 'sent' or cur == 'failed' or cur == 'suppressed' then advance() return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
 advance()
 if ARGV[2] == 'sent' then
   redis.call('LPUSH', KEYS[4], ARGV[4])
   redis.call('LTRIM', KEYS[4], 0, 99)
-  redis.call('INCR', KEYS[6])
-  redis.call('EXPIRE', KEYS[6], ARGV[6])
-else
+  if ARGV[6] ~= '0' then
+    redis.call('INCR', KEYS[6])
+    redis.call('EXPIRE', KEYS[6], ARGV[6])
+  end
+elseif ARGV[2] == 'failed' then
   redis.call('RPUSH', KEYS[5], ARGV[5])
 end
 return 1`;

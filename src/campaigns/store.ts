@@ -14,6 +14,9 @@ export function retentionSeconds(days: number): number {
 /** Recipients are written in chunks of this many per command (one pipeline for all chunks). */
 const CHUNK = 5000;
 
+/** A recipient's final outcome: sent, failed with a reason, or (code `suppressed`) skipped because it opted out. */
+export type RecipientFinal = { sent: true } | { sent: false; reason: string; code: string };
+
 export interface RecipientSlot {
   index: number;
   to: string;
@@ -71,7 +74,7 @@ export class CampaignStore {
 
   async counters(campaignId: string): Promise<CampaignCounters> {
     const h = await this.redis.hgetall(this.keys.campaignCounters(campaignId));
-    return { sent: Number(h.sent ?? 0), failed: Number(h.failed ?? 0), delivered: Number(h.delivered ?? 0), read: Number(h.read ?? 0) };
+    return { sent: Number(h.sent ?? 0), failed: Number(h.failed ?? 0), suppressed: Number(h.suppressed ?? 0), delivered: Number(h.delivered ?? 0), read: Number(h.read ?? 0) };
   }
 
   async recentSends(campaignId: string): Promise<number[]> {
@@ -109,13 +112,17 @@ export class CampaignStore {
       .exec();
   }
 
-  /** sending -> sent | failed with the counters, cursor and daily count in one step; false if already final. */
-  async finalize(campaignId: string, slot: { index: number; to: string }, outcome: { sent: true; dailyKey: string } | { sent: false; reason: string; code: string; dailyKey: string }, now = Date.now()): Promise<boolean> {
+  /**
+   * sending -> sent | failed | suppressed with the counters and cursor in one step; false if already
+   * final. A `dailyKey` is incremented too (legacy: the send budget counts sends when it reserves them).
+   */
+  async finalize(campaignId: string, slot: { index: number; to: string }, outcome: RecipientFinal & { dailyKey?: string }, now = Date.now()): Promise<boolean> {
     const failure = outcome.sent ? '' : JSON.stringify({ to: slot.to, reason: outcome.reason, code: outcome.code, at: now } satisfies FailedRecipient);
+    const state = outcome.sent ? 'sent' : outcome.code === 'suppressed' ? 'suppressed' : 'failed';
     const k = this.keys;
     const n = await this.redis.campaignFinalize(
-      k.campaignState(campaignId), k.campaignCounters(campaignId), k.campaign(campaignId), k.campaignRecent(campaignId), k.campaignFailed(campaignId), outcome.dailyKey,
-      slot.to, outcome.sent ? 'sent' : 'failed', slot.index + 1, now, failure, DAILY_TTL_SECONDS,
+      k.campaignState(campaignId), k.campaignCounters(campaignId), k.campaign(campaignId), k.campaignRecent(campaignId), k.campaignFailed(campaignId), outcome.dailyKey ?? k.campaignCounters(campaignId),
+      slot.to, state, slot.index + 1, now, failure, outcome.dailyKey ? DAILY_TTL_SECONDS : 0,
     );
     return n === 1;
   }

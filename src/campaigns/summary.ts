@@ -20,8 +20,17 @@ export function currentRate(recent: number[], now: number, startedAt?: number, c
   return Math.round((inWindow.length / spanMs) * RATE_WINDOW_MS * 10) / 10;
 }
 
-export function summarize(record: CampaignRecord, counters: CampaignCounters, recent: number[], expectedGapMs: number, now = Date.now()): CampaignSummary {
-  const pending = Math.max(record.total - counters.sent - counters.failed, 0);
+/** Recipients not final yet (suppressed ones are final: skipped, never sent). */
+export function pendingOf(record: Pick<CampaignRecord, 'total'>, counters: CampaignCounters): number {
+  return Math.max(record.total - counters.sent - counters.failed - (counters.suppressed ?? 0), 0);
+}
+
+/**
+ * `budgetEtaMs`: how long the pending sends take under the number's budget (caps, warm-up, the
+ * current hold; SendBudget's campaign ETA). The ETA is the longer of it and the current rate's.
+ */
+export function summarize(record: CampaignRecord, counters: CampaignCounters, recent: number[], expectedGapMs: number, now = Date.now(), budgetEtaMs?: number): CampaignSummary {
+  const pending = pendingOf(record, counters);
   const finished = FINISHED_STATUSES.has(record.status);
   const held = record.status === 'running' && record.holdReason;
   const status = (record.status === 'creating' ? 'scheduled' : held ? 'paused' : record.status) as CampaignSummary['status'];
@@ -30,6 +39,7 @@ export function summarize(record: CampaignRecord, counters: CampaignCounters, re
   if (!finished) {
     const perMs = rate > 0 ? rate / RATE_WINDOW_MS : 1 / Math.max(expectedGapMs, 1);
     eta = Math.round(pending / perMs / 1000);
+    if (budgetEtaMs !== undefined && budgetEtaMs / 1000 > eta) eta = Math.round(budgetEtaMs / 1000);
     if (status === 'scheduled' && record.scheduledFor && record.scheduledFor > now) eta += Math.round((record.scheduledFor - now) / 1000);
   }
   const outcomes = counters.sent + counters.failed;
@@ -43,6 +53,7 @@ export function summarize(record: CampaignRecord, counters: CampaignCounters, re
     pending,
     sent: counters.sent,
     failed: counters.failed,
+    suppressed: counters.suppressed ?? 0,
     delivered: counters.delivered,
     read: counters.read,
     invalid: record.invalid,
@@ -64,12 +75,16 @@ export async function loadSummary(store: CampaignStore, campaignId: string, paci
   const record = await store.get(campaignId);
   if (!record) return undefined;
   const [counters, recent] = await Promise.all([store.counters(campaignId), store.recentSends(campaignId)]);
-  return summarize(record, counters, recent, expectedGapMs(record, pacing));
+  const pending = pendingOf(record, counters);
+  const budgetEta = pacing.budgetEta && pending > 0 && !FINISHED_STATUSES.has(record.status) ? await pacing.budgetEta(record, pending).catch(() => undefined) : undefined;
+  return summarize(record, counters, recent, expectedGapMs(record, pacing), Date.now(), budgetEta);
 }
 
 export interface PacingDefaults {
   minGapMs: number;
   jitterMs: number;
+  /** the send budget's ETA of a campaign's pending sends (ms), when the process has a budget */
+  budgetEta?: (record: CampaignRecord, pending: number) => Promise<number | undefined>;
 }
 
 /** The gap a campaign is expected to keep when nothing was sent yet (ETA before the start). */

@@ -11,9 +11,10 @@ export type CampaignStatus = 'creating' | 'scheduled' | 'running' | 'paused' | '
 
 export const FINISHED_STATUSES: ReadonlySet<CampaignStatus> = new Set(['completed', 'cancelled', 'failed']);
 
-export type RecipientState = 'pending' | 'sending' | 'sent' | 'failed';
+/** `suppressed`: skipped because the contact opted out (the suppression list), never sent */
+export type RecipientState = 'pending' | 'sending' | 'sent' | 'failed' | 'suppressed';
 
-/** the budget's rules (quiet_hours, daily_cap, restricted, new_chat_cap) plus the campaign's own waits */
+/** the budget's rules (caps, warm-up, new chats, identical content, health, quiet hours, WhatsApp's restrictions) plus the campaign's own waits */
 export type HoldReason = BudgetHoldReason | 'circuit_open' | 'instance_not_connected';
 
 export interface CampaignRecord {
@@ -42,6 +43,9 @@ export interface CampaignRecord {
   cursor: number;
   holdReason?: HoldReason;
   holdUntil?: number;
+  /** Messenger: messaging_type and message tag of every message */
+  messagingType?: 'RESPONSE' | 'UPDATE' | 'MESSAGE_TAG';
+  tag?: string;
   /** why the campaign stopped by itself (failed) */
   error?: string;
   errorCode?: string;
@@ -50,6 +54,7 @@ export interface CampaignRecord {
 export interface CampaignCounters {
   sent: number;
   failed: number;
+  suppressed: number;
   delivered: number;
   read: number;
 }

@@ -9,10 +9,14 @@ import { InstanceRegistry } from '../whatsapp/instances/registry';
 import { InstanceCache } from '../messages/instance-cache';
 import { createSendPipeline } from '../messages/send-pipeline';
 import { sendCounter } from '../metrics/counting';
+import { budgetHoldCounter } from '../metrics/budget-metrics';
+import { perMinute, MonitProbe } from '../metrics/pm2-monit';
+import { campaignEtaMs } from '../budget/campaign-eta';
 import { CampaignStore, retentionSeconds } from './store';
 import { runCampaign, RunnerDeps, stopCampaign } from './runner';
 import { isAppError } from '../shared/errors';
 import { appendRows, campaignOutcomeRow, logBuffer } from '../message-log';
+import type { GraphClient } from '../messenger';
 
 /**
  * broadcast-worker's job handler: one job per campaign (data: ids only), run by runCampaign
@@ -27,19 +31,24 @@ export interface CampaignWorkerContext {
   redis: Redis;
   queueSet: { queues: Pick<Queues, 'webhook'> };
   metrics: ProcessMetrics;
+  monit?: { add(...probes: MonitProbe[]): void };
 }
 
-export function createCampaignHandler(ctx: CampaignWorkerContext, config: Config, logger: Logger): { handler: JobHandler<'broadcast'>; close(): void } {
+export function createCampaignHandler(ctx: CampaignWorkerContext, config: Config, logger: Logger): { handler: JobHandler<'broadcast'>; close(): void; graph: GraphClient } {
   const keys = redisKeys(config.QUEUE_PREFIX);
   const events = new EventPublisher(ctx.queueSet.queues.webhook, logger);
   const registry = new InstanceRegistry(ctx.redis, keys);
   const instances = new InstanceCache(registry, config.INSTANCE_CACHE_MS);
+  const holds = budgetHoldCounter(ctx.metrics);
+  ctx.monit?.add({ name: 'Budget holds/min', value: perMinute(holds.counter) });
   const built = createSendPipeline({
     config,
     logger,
     redis: ctx.redis,
     publish: (event) => events.publish(event),
     settings: (id) => instances.settings(id),
+    instance: (id) => instances.get(id),
+    onHold: holds.onHold,
     channelOf: (id) => instances.channel(id),
     maxSockets: config.BROADCAST_CONCURRENCY * 2,
     onOutcome: sendCounter(ctx.metrics),
@@ -63,14 +72,19 @@ export function createCampaignHandler(ctx: CampaignWorkerContext, config: Config
     // fresh, not cached: the runner asks only after a send found the instance not connected
     instanceStatus: async (id) => (await registry.get(id))?.status,
     budget: pipeline.budget,
-    dailyKey: (id) => pipeline.budget.dailyKey(id),
+    suppressed: (id, to) => pipeline.budget.suppressed(id, to),
+    onHold: holds.onHold,
     pollMs: 200,
     holdPollMs: 1000,
     recipientAttempts: config.BROADCAST_RECIPIENT_ATTEMPTS,
     progressEvery: config.BROADCAST_PROGRESS_EVERY,
     progressIntervalMs: config.BROADCAST_PROGRESS_INTERVAL_MS,
     lockMs: config.QUEUE_LOCK_DURATION_MS,
-    pacing: { minGapMs: config.PACING_MIN_GAP_MS, jitterMs: config.PACING_JITTER_MS },
+    pacing: {
+      minGapMs: config.PACING_MIN_GAP_MS,
+      jitterMs: config.PACING_JITTER_MS,
+      budgetEta: (record, pending) => campaignEtaMs(pipeline.budget, record.instanceId, pending, { rateLimitMs: record.rateLimitMs, templated: record.templated }),
+    },
     onOutcome: buffer ? async (o) => appendRows({ buffer, logger }, [campaignOutcomeRow(o, await instances.channel(o.instanceId))]) : undefined,
   };
   const handler: JobHandler<'broadcast'> = (job) => {
@@ -84,5 +98,5 @@ export function createCampaignHandler(ctx: CampaignWorkerContext, config: Config
       return 'stopped';
     });
   };
-  return { handler, close: built.close };
+  return { handler, close: built.close, graph: built.graph };
 }

@@ -7,6 +7,7 @@
 import type { CampaignStoppedData, CampaignSummary, ConnectionUpdateData, InstanceCircuitData, InstanceHeartbeatData, InstanceRestrictionData, PairingCodeData, QrUpdatedData } from './instance-data';
 import type { MessageFailedData, MessageReceivedData, MessageSentData, MessageStatusData, MessageUndecryptableData } from './message-data';
 import type { WebhookEndpointData } from './webhook-data';
+import type { ContactOptedOutData, InstanceHealthData } from './budget-data';
 
 export interface EventDataMap {
   'qr.updated': QrUpdatedData;
@@ -20,6 +21,8 @@ export interface EventDataMap {
   'instance.circuit': InstanceCircuitData;
   'instance.heartbeat': InstanceHeartbeatData;
   'instance.restriction': InstanceRestrictionData;
+  'instance.health': InstanceHealthData;
+  'contact.opted_out': ContactOptedOutData;
   'campaign.progress': CampaignSummary;
   'campaign.completed': CampaignSummary;
   'campaign.stopped': CampaignStoppedData;
@@ -44,6 +47,8 @@ export const EVENT_FAMILIES: { readonly [T in EventType]: EventFamily } = {
   'instance.circuit': 'status',
   'instance.heartbeat': 'status',
   'instance.restriction': 'status',
+  'instance.health': 'status',
+  'contact.opted_out': 'messages',
   'campaign.progress': 'campaign',
   'campaign.completed': 'campaign',
   'campaign.stopped': 'campaign',

@@ -5,6 +5,7 @@
  */
 import type { EventType } from './catalog';
 import type { WebhookEndpointData } from './webhook-data';
+import type { ContactOptedOutData, InstanceHealthData } from './budget-data';
 import type { CampaignStoppedData, CampaignSummary, ConnectionUpdateData, InstanceCircuitData, InstanceHeartbeatData, InstanceRestrictionData, PairingCodeData, QrUpdatedData } from './instance-data';
 import type { MessageFailedData, MessageReceivedData, MessageSentData, MessageStatusData, MessageUndecryptableData, SenderData } from './message-data';
 
@@ -33,9 +34,11 @@ const connection: Fields<ConnectionUpdateData> = {
 const circuit: Fields<InstanceCircuitData> = { state: true, failures: true, threshold: true, pauseMs: true, until: true, reason: true };
 const heartbeat: Fields<InstanceHeartbeatData> = { status: true, connected: true, live: true, at: true, statusSince: true, me: true, lastError: true };
 const restriction: Fields<InstanceRestrictionData> = { reachoutTimelock: true, newChatCap: true, sandbox: true };
+const health: Fields<InstanceHealthData> = { score: true, level: true, previousLevel: true, reason: true, inputs: true, penalties: true, at: true };
+const optedOut: Fields<ContactOptedOutData> = { contact: true, forms: true, chatId: true, from: true, lid: true, word: true, messageId: true, scope: true, optedOutAt: true, sandbox: true };
 const summary: Fields<CampaignSummary> = {
   campaignId: true, instanceId: true, status: true, pauseReason: true, holdUntil: true, total: true, pending: true, sent: true,
-  failed: true, delivered: true, read: true, invalid: true, duplicates: true, successRate: true, currentRate: true,
+  failed: true, suppressed: true, delivered: true, read: true, invalid: true, duplicates: true, successRate: true, currentRate: true,
   etaSeconds: true, rateLimitMs: true, scheduledFor: true, createdAt: true, startedAt: true, finishedAt: true, error: true,
 };
 const stopped: Fields<CampaignStoppedData> = { ...summary, reason: true, message: true };
@@ -53,6 +56,8 @@ const FIELDS: { readonly [T in EventType]: object } = {
   'instance.circuit': circuit,
   'instance.heartbeat': heartbeat,
   'instance.restriction': restriction,
+  'instance.health': health,
+  'contact.opted_out': optedOut,
   'campaign.progress': summary,
   'campaign.completed': summary,
   'campaign.stopped': stopped,

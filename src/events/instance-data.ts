@@ -63,6 +63,8 @@ export interface CampaignSummary {
   pending: number;
   sent: number;
   failed: number;
+  /** recipients skipped because they opted out (the suppression list) */
+  suppressed: number;
   delivered: number;
   read: number;
   /** contacts left out at creation */

@@ -113,7 +113,7 @@ export class LogWriter {
     this.backoffMs = Math.min(max, this.backoffMs ? this.backoffMs * 2 : Math.max(this.options.flushMs / 2, 50));
     if (this.postgres !== 'down') {
       this.downSince = Date.now();
-      this.options.logger.warn('message log: PostgreSQL write failed; rows wait in Redis and are written when it is back', { error: err.message });
+      this.options.logger.warn('message log: write failed (PostgreSQL or Redis away); rows wait in Redis and are written once both answer', { error: err.message });
     }
     this.postgres = 'down';
   }

@@ -117,6 +117,7 @@ export class MessageEnqueuer {
     if (r.priority !== undefined) opts.priority = r.priority;
     const data: MessageJobData = { messageId: p.messageId, instanceId: r.instanceId, to: r.to, content: r.content, createdAt: Date.now() };
     if (r.checkNumber) data.checkNumber = true;
+    if (r.force) data.force = true;
     return { data, opts };
   }
 }

@@ -45,6 +45,8 @@ export const addMessageSchema = z.object({
   idempotencyKey: opt(z.string().min(1).max(200)),
   /** look the number up before sending (off by default: lookups in bursts are a ban signal) */
   checkNumber: opt(z.boolean()),
+  /** send even when the recipient opted out (the suppression list); the CRM takes responsibility */
+  force: opt(z.boolean()),
 });
 
 export type AddMessageBody = z.infer<typeof addMessageSchema>;
@@ -61,6 +63,8 @@ export interface AddMessageRequest {
   idempotencyKey?: string;
   /** resolve the phone on WhatsApp first (its registered form), fail not_on_whatsapp without sending */
   checkNumber?: boolean;
+  /** send even to a suppressed (opted-out) recipient */
+  force?: boolean;
 }
 
 export interface ParseLimits {
@@ -84,7 +88,7 @@ export function parseAddMessage(body: unknown, headerKey: string | undefined, li
   const content = parseInput(sendContentSchema, buildContent(b));
   const key = headerKey?.trim() || b.idempotencyKey;
   if (key !== undefined && (key.length > 200 || !/^[\x21-\x7e]+$/.test(key))) throw fieldError('idempotencyKey', 'must be 1-200 printable characters without spaces');
-  return { instanceId: b.instanceId, to, content, delayMs: delayOf(b, limits), priority: b.priority, idempotencyKey: key, ...(b.checkNumber ? { checkNumber: true } : {}) };
+  return { instanceId: b.instanceId, to, content, delayMs: delayOf(b, limits), priority: b.priority, idempotencyKey: key, ...(b.checkNumber ? { checkNumber: true } : {}), ...(b.force ? { force: true } : {}) };
 }
 
 function buildContent(b: AddMessageBody): SendContent {

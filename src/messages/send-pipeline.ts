@@ -1,21 +1,21 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../shared/config';
-import { internalApiUrl } from '../shared/config';
 import type { Logger } from '../shared/logger';
 import { redisKeys } from '../shared/keys';
 import { AppError, isAppError } from '../shared/errors';
 import type { AnyEventInput } from '../events/envelope';
-import { InternalClient } from '../whatsapp/internal-client';
+import { createWhatsAppSender } from '../cluster/whatsapp-sender';
 import { ChannelSender, ChannelSenders, ChannelSendResult } from '../channels/sender';
 import { Channel, DEFAULT_CHANNEL } from '../channels/channel';
 import type { InstanceSettings } from '../whatsapp/types';
 import type { SendContent } from '../channels/content';
 import { Pacer, PacePriority } from '../pacing/pacer';
-import { SendBudget } from '../budget/send-budget';
-import { parseQuietHours } from '../budget/quiet-hours';
-import { newChatHoldError } from '../budget/new-chat-hold';
-import { RestrictionStore } from '../whatsapp/restriction-store';
-import { InboundChats } from '../whatsapp/inbound-chats';
+import type { SendBudget } from '../budget/send-budget';
+import { createSendBudget } from '../budget/create-budget';
+import type { BudgetHoldReason } from '../budget/hold';
+import type { BudgetInstance } from '../budget/limits';
+import type { Reservation } from '../budget/windows';
+import { BudgetStep } from './budget-step';
 import { CircuitBreaker, countsAsInstanceFailure } from '../pacing/circuit-breaker';
 import { StatusStore } from './status-store';
 import { typingDelayMs, TypingOptions } from './typing';
@@ -46,6 +46,8 @@ export interface SendRequest {
    * slot, so lookups keep the send rhythm (bursts of lookups are a ban signal of their own).
    */
   checkNumber?: boolean;
+  /** add-message force: send even to a recipient on the suppression list (opted out) */
+  force?: boolean;
 }
 
 export interface SendOutcome extends ChannelSendResult {
@@ -59,7 +61,7 @@ export interface SendPipelineParts {
   /** the channel of an instance (registry, cached) */
   channelOf: (instanceId: string) => Promise<Channel>;
   pacer: Pacer;
-  /** daily cap and its counter (single messages are counted here; campaigns in their finalize script) */
+  /** the number's send budget: caps, warm-up, new chats, identical content, suppressions, health */
   budget: SendBudget;
   breaker: CircuitBreaker;
   statuses: StatusStore;
@@ -67,20 +69,28 @@ export interface SendPipelineParts {
   logger: Logger;
   /** metrics hook: one call per attempt that reached WhatsApp ('sent', 'duplicate' or 'error') */
   onOutcome?: (instanceId: string, outcome: SendAttemptOutcome) => void;
+  /** metrics hook: a send held by a budget rule */
+  onHold?: (instanceId: string, rule: BudgetHoldReason) => void;
 }
 
 export type SendAttemptOutcome = 'sent' | 'duplicate' | 'error';
 
 /**
  * The one send path of message-worker and broadcast-worker:
- * circuit check -> pacing slot -> optional typing -> internal send -> outcome recorded
- * (circuit breaker, status store, a single message's daily count). Returns the WhatsApp result or
- * throws a classified AppError: circuit_open / rate_limited+paced carry retryAfterMs and are waits,
- * not failures; retryable errors may be tried again with the same messageId; the rest are final.
- * Finality (message.failed) is the caller's decision: only it knows how many attempts are left.
+ * suppression and budget check -> circuit check -> pacing slot -> budget reservation (atomic, inside
+ * the slot) -> optional typing -> internal send -> outcome recorded (circuit breaker, status store,
+ * the reservation committed, or refunded when the send never reached WhatsApp). Returns the
+ * WhatsApp result or throws a classified AppError: circuit_open / rate_limited+paced / budget_held /
+ * restricted carry retryAfterMs and are waits, not failures; suppressed is final; retryable errors
+ * may be tried again with the same messageId. Finality (message.failed) is the caller's decision:
+ * only it knows how many attempts are left.
  */
 export class SendPipeline {
-  constructor(private readonly parts: SendPipelineParts) {}
+  private readonly budgetStep: BudgetStep;
+
+  constructor(private readonly parts: SendPipelineParts) {
+    this.budgetStep = new BudgetStep(parts);
+  }
 
   get pacer(): Pacer {
     return this.parts.pacer;
@@ -103,7 +113,9 @@ export class SendPipeline {
     const channel = await this.parts.channelOf(req.instanceId);
     const sender = this.parts.senders.for(channel);
     const track = req.track !== false;
-    if (req.priority === 'single') await this.holdNewChat(req, track);
+    // the budget is WhatsApp's anti-ban rules; Messenger has its own rates (its sender)
+    const step = this.budgetStep;
+    const plan = channel === 'whatsapp' ? await step.admit(req, track) : undefined;
     const [circuit] = await Promise.all([
       breaker.assertClosed(req.instanceId),
       track
@@ -118,7 +130,15 @@ export class SendPipeline {
         : undefined,
     ]);
     // the global gap and jitter are WhatsApp's anti-ban rhythm; Messenger has its rates (sender) instead
-    const lease = await pacer.acquire(req.instanceId, { priority: req.priority, minGapMs: req.minGapMs, maxWaitMs: req.maxWaitMs, ignoreDefaults: channel !== 'whatsapp' });
+    const lease = await pacer.acquire(req.instanceId, { priority: req.priority, minGapMs: await step.gap(req, plan), maxWaitMs: req.maxWaitMs, ignoreDefaults: channel !== 'whatsapp' });
+    let reservation: Reservation | undefined;
+    try {
+      // inside the slot, so the windows count the send where WhatsApp sees it
+      reservation = plan ? await step.reserve(plan, req, track) : undefined;
+    } catch (err) {
+      await lease.release().catch((x: Error) => this.warn('pacing release failed', req, x));
+      throw err;
+    }
     let result: ChannelSendResult;
     try {
       const to = req.checkNumber ? await this.recipient(req, sender) : req.to;
@@ -128,6 +148,7 @@ export class SendPipeline {
       const e = isAppError(err) ? err : new AppError('transient', (err as Error).message);
       // a number found not on WhatsApp never reached a send
       if (e.code !== 'not_on_whatsapp') this.parts.onOutcome?.(req.instanceId, 'error');
+      await step.failed(req, reservation, e);
       if (countsAsInstanceFailure(e)) await breaker.recordFailure(req.instanceId, `${e.code}: ${e.message}`).catch((x: Error) => this.warn('circuit update failed', req, x));
       if (track) {
         await statuses.apply(req.messageId, 'sending', { lastError: JSON.stringify({ code: e.code, message: e.message }) }).catch((x: Error) => this.warn('status update failed', req, x));
@@ -138,21 +159,11 @@ export class SendPipeline {
     }
     this.parts.onOutcome?.(req.instanceId, result.duplicate ? 'duplicate' : 'sent');
     await Promise.all([
-      this.countSingle(req, result),
+      reservation ? step.commit(req, reservation, result.duplicate === true) : undefined,
       breaker.recordSuccess(req.instanceId, circuit.failures),
       track ? statuses.apply(req.messageId, 'sent', { waMessageId: result.waMessageId, jid: result.jid, attempts: req.attempt }) : undefined,
     ]);
     return { ...result, waitedMs: lease.waitedMs };
-  }
-
-  /**
-   * A single message that reached WhatsApp counts against the daily cap campaigns use (one number,
-   * one budget), but is never held by it (SendBudget.check). A duplicate was counted by the attempt
-   * that sent it; campaigns count in their finalize script. A failed count never causes a retry.
-   */
-  private async countSingle(req: SendRequest, result: ChannelSendResult): Promise<void> {
-    if (req.priority !== 'single' || result.duplicate === true) return;
-    await this.parts.budget.countSend(req.instanceId).catch((x: Error) => this.warn('daily count failed', req, x));
   }
 
   /** The recipient's registered form (cached by whatsapp-server), or AppError not_on_whatsapp (final). */
@@ -161,25 +172,6 @@ export class SendPipeline {
     const checked = await sender.checkRecipient(req.instanceId, req.to);
     if (!checked.exists) throw new AppError('not_on_whatsapp', `${req.to} is not on WhatsApp`, { to: req.to }, { retryable: false });
     return checked.to;
-  }
-
-  /**
-   * The budget's one rule for single messages: while WhatsApp restricts the number, a message that
-   * would open a new chat waits (AppError restricted with retryAfterMs, a wait: message-handler
-   * counts it apart from attempts), while replies to chats that wrote to us go on. Campaigns ask the
-   * same rule in their gate, before each recipient.
-   */
-  private async holdNewChat(req: SendRequest, track: boolean): Promise<void> {
-    const hold = await this.parts.budget.check(req.instanceId, 'single', { to: req.to });
-    if (!hold) return;
-    const e = newChatHoldError(hold, req.instanceId, req.to);
-    if (track) {
-      const lastError = JSON.stringify({ code: e.code, message: e.message });
-      await this.parts.statuses
-        .apply(req.messageId, 'sending', { instanceId: req.instanceId, to: req.to, type: req.content.type, lastError, ...req.fields })
-        .catch((x: Error) => this.warn('status update failed', req, x));
-    }
-    throw e;
   }
 
   /** Typing simulation: "composing" for a time that grows with the text, then the send. */
@@ -210,6 +202,12 @@ export interface SendPipelineDeps {
   publish: (event: AnyEventInput) => unknown;
   /** per-instance settings (InstanceCache.settings) */
   settings: (instanceId: string) => Promise<InstanceSettings | undefined>;
+  /** the instance's record for the budget (InstanceCache.get: settings, createdAt, linkedAt); default: its settings only */
+  instance?: (instanceId: string) => Promise<BudgetInstance | undefined>;
+  /** the budget's clock (tests inject one) */
+  now?: () => number;
+  /** metrics hook (see SendPipelineParts.onHold) */
+  onHold?: SendPipelineParts['onHold'];
   /** the instance's channel (InstanceCache.channel); default: every instance is WhatsApp */
   channelOf?: (instanceId: string) => Promise<Channel>;
   /** keep-alive sockets to whatsapp-server (the worker's concurrency is enough) */
@@ -223,7 +221,8 @@ export function createSendPipeline(deps: SendPipelineDeps): { pipeline: SendPipe
   const { config, logger, redis } = deps;
   const keys = redisKeys(config.QUEUE_PREFIX);
   if (!config.INTERNAL_TOKEN) throw new AppError('internal', 'INTERNAL_TOKEN is required to send');
-  const client = new InternalClient({ baseUrl: internalApiUrl(config), token: config.INTERNAL_TOKEN, sendTimeoutMs: config.INTERNAL_SEND_TIMEOUT_MS, maxSockets: deps.maxSockets });
+  // one server: its internal API; sharded servers: the shard that holds each instance (src/cluster/)
+  const client = createWhatsAppSender(config, redis, deps.maxSockets);
   const typing: TypingOptions = { enabled: config.TYPING_SIMULATION, msPerChar: config.TYPING_MS_PER_CHAR, maxMs: config.TYPING_MAX_MS, settings: deps.settings };
   const pacer = new Pacer(redis, keys, {
     minGapMs: config.PACING_MIN_GAP_MS,
@@ -231,17 +230,16 @@ export function createSendPipeline(deps: SendPipelineDeps): { pipeline: SendPipe
     leaseMs: config.INTERNAL_SEND_TIMEOUT_MS + config.TYPING_MAX_MS + 5000,
     settings: deps.settings,
   });
-  const retentionMs = config.MESSAGE_RETENTION_DAYS * 86_400_000;
-  // the new-chat rule reads what whatsapp-server keeps: restriction state and the chats that wrote to us
-  const newChats = { restrictions: new RestrictionStore(redis, keys, retentionMs), chats: new InboundChats(redis, keys, retentionMs) };
-  const budget = new SendBudget(redis, keys, { dailyCap: config.BROADCAST_DAILY_CAP, quietHours: parseQuietHours(config.BROADCAST_QUIET_HOURS), settings: deps.settings, newChats });
+  // the budget reads what whatsapp-server keeps too: restriction state, the chats that wrote to us, health inputs
+  const instance = deps.instance ?? (async (id: string) => ({ settings: await deps.settings(id) }));
+  const budget = createSendBudget(config, redis, { instance, publish: deps.publish, now: deps.now });
   const breaker = new CircuitBreaker(redis, keys, { threshold: config.CIRCUIT_FAILURE_THRESHOLD, pauseMs: config.CIRCUIT_PAUSE_MS, publish: deps.publish, logger });
   const statuses = new StatusStore(redis, keys, config.MESSAGE_RETENTION_DAYS);
   // Messenger pages through the Graph API (its own pool, page breaker and rates)
   const messenger = createMessengerSender(config, redis, logger, deps.publish);
   const senders = new ChannelSenders([client, messenger.sender]);
   const channelOf = deps.channelOf ?? (async () => DEFAULT_CHANNEL);
-  const pipeline = new SendPipeline({ senders, channelOf, pacer, budget, breaker, statuses, typing, logger, onOutcome: deps.onOutcome });
+  const pipeline = new SendPipeline({ senders, channelOf, pacer, budget, breaker, statuses, typing, logger, onOutcome: deps.onOutcome, onHold: deps.onHold });
   return {
     pipeline,
     graph: messenger.graph,

@@ -55,6 +55,8 @@ export interface MessageRecord {
   /** a late rejection: our code and WhatsApp's */
   rejection?: { code: string; waCode: string };
   lastError?: { code: string; message: string };
+  /** the last budget rule that held the message, and until when (a waiting message shows the one holding it now) */
+  hold?: { rule: string; until: string };
   queuedAt?: string;
   sendingAt?: string;
   sentAt?: string;
@@ -112,7 +114,7 @@ function toRecord(messageId: string, raw: Record<string, string>): MessageRecord
   for (const [k, v] of Object.entries(raw)) {
     if (k === 'rank') continue;
     if (k === 'attempts') rec[k] = Number(v);
-    else if (k === 'error' || k === 'lastError' || k === 'rejection') rec[k] = safeJson(v);
+    else if (k === 'error' || k === 'lastError' || k === 'rejection' || k === 'hold') rec[k] = safeJson(v);
     else rec[k] = v;
   }
   return rec as unknown as MessageRecord;

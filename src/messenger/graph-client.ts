@@ -14,6 +14,8 @@ export interface GraphClientOptions {
   version: string;
   maxSockets: number;
   timeoutMs: number;
+  /** the wait after a throttling answer without Retry-After */
+  throttleBackoffMs?: number;
 }
 
 export interface HttpClientStats {
@@ -36,6 +38,8 @@ export class GraphClient {
   private readonly agent: http.Agent;
   private readonly base: URL;
   private readonly counts = { requests: 0, reused: 0, socketsCreated: 0, errors: 0, timeouts: 0 };
+  /** sockets already counted as created (a socket is handed to each request it carries) */
+  private readonly seen = new WeakSet<object>();
 
   constructor(private readonly options: GraphClientOptions) {
     this.base = new URL(options.baseUrl.replace(/\/$/, '') + '/' + options.version + '/');
@@ -74,14 +78,14 @@ export class GraphClient {
             }
             if (status >= 200 && status < 300 && !body.error) return resolve(body);
             const retryAfter = Number(res.headers['retry-after']);
-            reject(graphError(status, body.error, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined));
+            reject(graphError(status, body.error, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined, this.options.throttleBackoffMs));
           }),
         );
       });
       req.on('socket', (socket) => {
         if (req.reusedSocket) this.counts.reused++;
-        else if (!(socket as { __graphSeen?: boolean }).__graphSeen) {
-          (socket as { __graphSeen?: boolean }).__graphSeen = true;
+        else if (!this.seen.has(socket)) {
+          this.seen.add(socket);
           this.counts.socketsCreated++;
         }
       });

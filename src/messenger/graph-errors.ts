@@ -45,14 +45,14 @@ export function graphErrorKind(status: number, e: GraphErrorBody | undefined): G
   return 'invalid';
 }
 
-/** How long a throttled page waits before its next try (Graph gives no Retry-After for 613). */
+/** How long a throttled page waits before its next try by default (Graph gives no Retry-After for 613). */
 export const THROTTLE_BACKOFF_MS = 5000;
 
 /**
  * The AppError a failed Graph call becomes. The message never carries the token (Graph does not
  * echo it; we add only code, subcode, message and trace id).
  */
-export function graphError(status: number, e: GraphErrorBody | undefined, retryAfterMs?: number): AppError {
+export function graphError(status: number, e: GraphErrorBody | undefined, retryAfterMs?: number, throttleBackoffMs = THROTTLE_BACKOFF_MS): AppError {
   const kind = graphErrorKind(status, e);
   const graph = { status, code: e?.code ?? null, subcode: e?.error_subcode ?? null, type: e?.type ?? null, fbtraceId: e?.fbtrace_id ?? null };
   const text = `Messenger ${e?.code ?? `HTTP ${status}`}${e?.error_subcode ? `/${e.error_subcode}` : ''}: ${e?.message ?? 'no error body'}`;
@@ -62,7 +62,7 @@ export function graphError(status: number, e: GraphErrorBody | undefined, retryA
       return new AppError('unauthorized', text, { kind, graph }, { retryable: true, status: 502 });
     case 'throttle':
       // a paced wait, like the pacer's: delays the job without counting as a failure
-      return new AppError('rate_limited', text, { kind, graph, paced: true, retryAfterMs: retryAfterMs ?? THROTTLE_BACKOFF_MS }, { retryAfterMs: retryAfterMs ?? THROTTLE_BACKOFF_MS });
+      return new AppError('rate_limited', text, { kind, graph, paced: true, retryAfterMs: retryAfterMs ?? throttleBackoffMs }, { retryAfterMs: retryAfterMs ?? throttleBackoffMs });
     case 'recipient':
       return new AppError('invalid_recipient', text, { kind, graph }, { retryable: false, status: 422 });
     case 'invalid':

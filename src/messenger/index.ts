@@ -13,7 +13,7 @@ import { MessengerSender } from './sender';
 export type MessengerConfig = Pick<
   Config,
   | 'QUEUE_PREFIX' | 'GRAPH_API_URL' | 'GRAPH_API_VERSION' | 'MESSENGER_MAX_SOCKETS' | 'MESSENGER_TIMEOUT_MS' | 'MESSENGER_PAGE_RATE' | 'MESSENGER_GLOBAL_RATE'
-  | 'MESSENGER_AUTH_FAILURES' | 'MESSENGER_AUTH_PAUSE_MS' | 'MESSAGE_RETENTION_DAYS' | 'PACING_MAX_WAIT_MS'
+  | 'MESSENGER_AUTH_FAILURES' | 'MESSENGER_AUTH_PAUSE_MS' | 'MESSENGER_THROTTLE_BACKOFF_MS' | 'MESSAGE_RETENTION_DAYS' | 'PACING_MAX_WAIT_MS'
 >;
 
 export interface BuiltMessenger {
@@ -24,7 +24,7 @@ export interface BuiltMessenger {
 
 export function createMessengerSender(config: MessengerConfig, redis: Redis, logger: Logger, publish: (e: AnyEventInput) => unknown): BuiltMessenger {
   const keys = redisKeys(config.QUEUE_PREFIX);
-  const graph = new GraphClient({ baseUrl: config.GRAPH_API_URL, version: config.GRAPH_API_VERSION, maxSockets: config.MESSENGER_MAX_SOCKETS, timeoutMs: config.MESSENGER_TIMEOUT_MS });
+  const graph = new GraphClient({ baseUrl: config.GRAPH_API_URL, version: config.GRAPH_API_VERSION, maxSockets: config.MESSENGER_MAX_SOCKETS, timeoutMs: config.MESSENGER_TIMEOUT_MS, throttleBackoffMs: config.MESSENGER_THROTTLE_BACKOFF_MS });
   // the page breaker is the circuit breaker on its own keys: auth failures only, its own threshold and pause
   const pageBreaker = new CircuitBreaker(redis, { ...keys, circuit: keys.messengerBreaker }, { threshold: config.MESSENGER_AUTH_FAILURES, pauseMs: config.MESSENGER_AUTH_PAUSE_MS, publish, logger });
   const rates = new MessengerRateLimiter(redis, keys, { perPage: config.MESSENGER_PAGE_RATE, global: config.MESSENGER_GLOBAL_RATE, maxWaitMs: config.PACING_MAX_WAIT_MS });

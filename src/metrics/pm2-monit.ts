@@ -18,6 +18,8 @@ export interface MonitReporter {
   /** the values last sent (or that would be sent), for tests and logs */
   collect(): Promise<Record<string, { value: number; unit?: string }>>;
   stop(): void;
+  /** more probes, from features built after the reporter (the send budget's) */
+  add(...probes: MonitProbe[]): void;
 }
 
 type Send = (message: unknown) => void;
@@ -27,7 +29,8 @@ export function underPm2(env: NodeJS.ProcessEnv = process.env): boolean {
   return typeof process.send === 'function' && env.pm_id !== undefined;
 }
 
-export function startPm2Monit(probes: MonitProbe[], opts: { intervalMs: number; send?: Send; enabled?: boolean }): MonitReporter {
+export function startPm2Monit(initial: MonitProbe[], opts: { intervalMs: number; send?: Send; enabled?: boolean }): MonitReporter {
+  const probes = [...initial];
   const enabled = opts.enabled ?? underPm2();
   const send: Send = opts.send ?? ((m) => process.connected && process.send?.(m, undefined, {}, () => undefined));
   const collect = async () => {
@@ -55,7 +58,7 @@ export function startPm2Monit(probes: MonitProbe[], opts: { intervalMs: number; 
     }, opts.intervalMs);
     timer.unref();
   }
-  return { collect, stop: () => timer && clearInterval(timer) };
+  return { collect, stop: () => timer && clearInterval(timer), add: (...more) => void probes.push(...more) };
 }
 
 /**

@@ -1,10 +1,11 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../shared/keys';
 import { AppError } from '../shared/errors';
 import type { InstanceSettings } from '../whatsapp/types';
 import { ABANDON, BEGIN, RELEASE, RESERVE } from './pace-scripts';
 import { ScriptRunner } from '../shared/script-runner';
+import { bellJitter } from './jitter';
 
 export type PacePriority = 'single' | 'campaign';
 
@@ -41,7 +42,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * One send rhythm per WhatsApp number, shared by every process that sends for it (Redis); how many
  * sends a number may make (daily cap, quiet hours) is src/budget/'s question, not the pacer's:
- * - a minimum gap (global, per instance, per caller: the max applies) plus random jitter between
+ * - a minimum gap (global, per instance, per caller: the max applies) plus a bell-shaped jitter between
  *   sends, reserved atomically in reservation order, so two processes never send closer than it;
  * - one send in flight per instance, and the gap counted from the end of the previous send, so the
  *   gap holds where WhatsApp sees it whatever the send latency;
@@ -75,9 +76,9 @@ export class Pacer {
     try {
       // 1. reserve a slot (campaigns retry while single messages wait)
       for (;;) {
-        const jitter = jitterMs > 0 ? randomInt(0, jitterMs + 1) : 0;
+        // bell-shaped in [0, jitterMs] around its middle (jitter.ts), not flat
         const waitTtl = Math.max(maxWait, 0) + gapMs + jitterMs + this.options.leaseMs;
-        const [code, ms] = (await this.scripts.run(RESERVE, [pace, prio], [gapMs, jitter, p, token, maxWait, waitTtl])) as [number, number];
+        const [code, ms] = (await this.scripts.run(RESERVE, [pace, prio], [gapMs, bellJitter(jitterMs), p, token, maxWait, waitTtl])) as [number, number];
         if (code === 0) {
           if (ms > 0) await sleep(ms);
           break;

@@ -10,7 +10,7 @@
  * the address (same origin, so history.replaceState may); the browser keeps sending them from its
  * auth cache.
  */
-const STRIP_CREDENTIALS = `<script>(function(){var l=window.location;if(!l.username&&!l.password)return;var u=new URL(l.href);u.username='';u.password='';try{history.replaceState(history.state,'',u.href)}catch(e){l.replace(u.href)}})();</script>`;
+const STRIP_CREDENTIALS = `<script>(function(){var u=new URL(document.URL);if(!u.username&&!u.password)return;u.username='';u.password='';try{history.replaceState(history.state,'',u.href)}catch(e){window.location.replace(u.href)}})();</script>`;
 
 export function offlineBoardPage(html: string): string {
   return html

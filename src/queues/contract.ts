@@ -27,6 +27,10 @@ export interface MessageJobData {
   pacedWaits?: number;
   /** times the message waited for a restriction to end (new chat while timelocked: waits, not failures) */
   restrictedWaits?: number;
+  /** times the send budget held the message (a cap, warm-up, identical content: waits, not failures) */
+  budgetWaits?: number;
+  /** add-message force: send even if the recipient opted out (suppression list) */
+  force?: boolean;
 }
 
 /**

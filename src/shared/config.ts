@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { validate as validateCron } from 'node-cron';
 import { signingKeyProblem, webhookSecretProblem } from './signing-keys';
 import { parseDurationList } from './durations';
+import { budgetConfigShape } from './budget-config';
 
 /**
  * All configuration is read from the environment once, at start, through this module.
@@ -86,6 +87,17 @@ const waVersion = z.preprocess(
 export const configSchema = z.object({
   NODE_ENV: z.string().default('production'),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  /** Redis Sentinel: host:port list (comma-separated); with it every connection asks the sentinels for the master of REDIS_SENTINEL_NAME */
+  REDIS_SENTINELS: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^\s*[^\s,:]+:\d{1,5}\s*(,\s*[^\s,:]+:\d{1,5}\s*)*$/, 'like 10.0.0.1:26379,10.0.0.2:26379')
+      .optional(),
+  ),
+  REDIS_SENTINEL_NAME: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only').default('mymaster'),
+  /** password of the sentinels themselves (the master's password stays in REDIS_URL) */
+  REDIS_SENTINEL_PASSWORD: optionalString,
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'letters, digits, _ . - only (max 40)').default('wa'),
   API_KEY: secret,
   INTERNAL_TOKEN: secret,
@@ -134,6 +146,24 @@ export const configSchema = z.object({
   WA_RECENT_MESSAGES: int(500, 0),
   RESTORE_CONCURRENCY: int(5, 1),
   RESTORE_JITTER_MS: int(1000),
+
+  /** whatsapp-server processes (shards) PM2 runs on this host; 1 = one server holding every socket, as before shards */
+  SERVER_SHARDS: z.coerce.number().int().min(1).max(32).default(1),
+  /** set by ecosystem.config.js for each shard: 0 .. SERVER_SHARDS-1 */
+  SHARD_INDEX: z.coerce.number().int().min(0).max(31).default(0),
+  /** auto: Redis leases when SERVER_SHARDS > 1; on: always (one shard per host, several hosts on one Redis); off: never */
+  SHARDING: z.enum(['auto', 'on', 'off']).default('auto'),
+  /** this shard's id, unique in the cluster (default <hostname>-<SHARD_INDEX>) */
+  SHARD_ID: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only (max 64)').optional()),
+  /** with SERVER_SHARDS > 1: shard i listens on SHARD_PORT_BASE + i; SERVER_PORT (the front door) goes to whichever shard holds it */
+  SHARD_PORT_BASE: port(3011),
+  /** the internal URL this shard advertises (workers and other shards call it); {port} = its port. Default http://127.0.0.1:{port} */
+  SHARD_INTERNAL_URL: optionalString,
+  /** a shard's lease of an instance lives this long unless renewed; a dead shard's instances move after it */
+  SHARD_LEASE_TTL_MS: int(30000, 1000),
+  SHARD_LEASE_RENEW_MS: int(10000, 100),
+  /** how often a shard looks for instances nobody holds (expired or handed-over leases) */
+  SHARD_SCAN_MS: int(1000, 100),
   MEDIA_MAX_BYTES: int(64 * 1024 * 1024, 1),
   /** how long POST /instance/create waits for a pairing code before answering without it */
   PAIRING_CODE_WAIT_MS: int(10000, 0),
@@ -216,6 +246,7 @@ export const configSchema = z.object({
   CHECK_NUMBERS_TTL_HOURS: num(168, 0.001),
 
   BROADCAST_MAX_CONTACTS: int(100000, 1),
+  /** the day cap's old name: read when BUDGET_PER_DAY is unset (budget-config.ts) */
   BROADCAST_DAILY_CAP: int(0),
   BROADCAST_QUIET_HOURS: z
     .preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^\d{1,2}-\d{1,2}$/, 'like 22-8 (hours, server time)').optional()),
@@ -228,6 +259,8 @@ export const configSchema = z.object({
   BROADCAST_CONCURRENCY: int(10, 1),
   /** tries per recipient on transient send errors before the recipient is marked failed */
   BROADCAST_RECIPIENT_ATTEMPTS: int(3, 1),
+
+  ...budgetConfigShape,
 
   /** Bull Board (/admin/queues) basic auth: this user with API_KEY or ADMIN_PASSWORD as the password */
   ADMIN_USER: z.string().min(1).default('admin'),
@@ -282,6 +315,8 @@ export const configSchema = z.object({
   /** per-page breaker: this many auth failures (expired/invalid token) in a row pause the page */
   MESSENGER_AUTH_FAILURES: int(5, 1),
   MESSENGER_AUTH_PAUSE_MS: int(300000, 1),
+  /** a page Messenger throttled (codes 4, 17, 32, 613) waits this long before its next try */
+  MESSENGER_THROTTLE_BACKOFF_MS: int(5000, 10),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -17,9 +17,12 @@ export type ErrorCode =
   | 'not_on_whatsapp'
   | 'instance_not_found'
   | 'instance_not_connected'
+  | 'not_owner'
   | 'rate_limited'
   | 'circuit_open'
   | 'restricted'
+  | 'budget_held'
+  | 'suppressed'
   | 'redis_unavailable'
   | 'transient'
   | 'timeout'
@@ -40,17 +43,23 @@ const STATUS: Record<ErrorCode, number> = {
   not_on_whatsapp: 422,
   instance_not_found: 404,
   instance_not_connected: 409,
+  /** another shard holds the instance's socket (421 Misdirected Request): ask the owner instead */
+  not_owner: 421,
   rate_limited: 429,
   circuit_open: 503,
   /** WhatsApp restricts the number from starting new chats (reachout timelock, new-chat cap): a wait */
   restricted: 429,
+  /** the number's send budget holds the message (a cap, warm-up, identical content, health): a wait */
+  budget_held: 429,
+  /** the recipient opted out (suppression list): final unless the message is sent with force */
+  suppressed: 409,
   redis_unavailable: 503,
   transient: 503,
   timeout: 504,
   internal: 500,
 };
 
-const RETRYABLE = new Set<ErrorCode>(['instance_not_connected', 'rate_limited', 'circuit_open', 'restricted', 'redis_unavailable', 'transient', 'timeout']);
+const RETRYABLE = new Set<ErrorCode>(['instance_not_connected', 'not_owner', 'rate_limited', 'circuit_open', 'restricted', 'budget_held', 'redis_unavailable', 'transient', 'timeout']);
 
 export interface AppErrorOptions {
   retryable?: boolean;

@@ -19,6 +19,21 @@ export function redisKeys(prefix: string) {
     idempotency: (key: string) => `${p}:idem:${key}`,
     /** STRING JSON answer of a number check for these phone digits (exists, phone, jid, lid), TTL CHECK_NUMBERS_TTL_HOURS */
     numberCheck: (phone: string) => `${p}:numcheck:${phone}`,
+    /** HASH one shard's lease of an instance's socket: shard, inc (its process), epoch, url (PX SHARD_LEASE_TTL_MS) */
+    lease: (instanceId: string) => `${p}:lease:${instanceId}`,
+    /** STRING the instance's fencing epoch: INCR on every claim, never lowered; auth and ledger writes check it */
+    leaseEpoch: (instanceId: string) => `${p}:lease:${instanceId}:epoch`,
+    /** ZSET instanceId -> lease deadline (ms, Redis time): instances that should run on a shard; a past score = nobody holds it since then */
+    leases: `${p}:leases`,
+    /** STRING the shard an instance goes to next (move, handoff, drain), short TTL */
+    placement: (instanceId: string) => `${p}:placement:${instanceId}`,
+    /** SET every shard id seen; STRING one shard's live entry (JSON, PX: it disappears when the shard stops renewing it) */
+    shards: `${p}:shards`,
+    shard: (shardId: string) => `${p}:shard:${shardId}`,
+    /** HASH shardId -> JSON last entry (kept after the shard is gone, for GET /shards) */
+    shardsSeen: `${p}:shards:seen`,
+    /** SET shard ids an operator drained (placement skips them, they hand their instances over) */
+    shardsDraining: `${p}:shards:draining`,
     /** STRING marker: the sandbox driver's stand-in for linked credentials (restores without a QR) */
     sandboxLinked: (instanceId: string) => `${p}:sandbox:${instanceId}:linked`,
     /** Per-instance pacing and circuit breaker state, shared by message-worker and broadcast-worker */
@@ -30,6 +45,26 @@ export function redisKeys(prefix: string) {
     /** ZSET canonical address (phone digits, LID jid) -> last inbound message (ms): the chats that wrote to us */
     inboundChats: (instanceId: string) => `${p}:inbound:${instanceId}`,
     dailyCount: (instanceId: string, day: string) => `${p}:daily:${instanceId}:${day}`,
+    /** The send budget (src/budget/), per instance: ZSET reservation token -> send time (the last hour: minute and hour caps) */
+    budgetSends: (instanceId: string) => `${p}:budget:${instanceId}:sends`,
+    /** STRING sends to chats that never wrote, per local day (the new-chat cap) */
+    budgetNewChats: (instanceId: string, day: string) => `${p}:budget:${instanceId}:newchats:${day}`,
+    /** ZSET token -> send time of one rendered text (sha1) in the last hour, and its STRING "being spread" marker */
+    budgetSame: (instanceId: string, hash: string) => `${p}:budget:${instanceId}:same:${hash}`,
+    budgetSameSpread: (instanceId: string, hash: string) => `${p}:budget:${instanceId}:same:${hash}:spread`,
+    /** HASH lastSendAt, restartAt (warm-up restarted after an idle period) */
+    budgetState: (instanceId: string) => `${p}:budget:${instanceId}:state`,
+    /** Health inputs, ZSETs over HEALTH_WINDOW_HOURS: messages sent, their delivery receipts and late rejections (scored by send time) */
+    healthSent: (instanceId: string) => `${p}:health:${instanceId}:sent`,
+    healthDelivered: (instanceId: string) => `${p}:health:${instanceId}:delivered`,
+    healthRejected: (instanceId: string) => `${p}:health:${instanceId}:rejected`,
+    /** ZSETs campaign recipient -> send time, and those who wrote back -> reply time (the reply rate) */
+    healthCampaignSent: (instanceId: string) => `${p}:health:${instanceId}:campaign`,
+    healthReplied: (instanceId: string) => `${p}:health:${instanceId}:replied`,
+    /** HASH level, score, changedAt: the last health level reported (instance.health) */
+    health: (instanceId: string) => `${p}:health:${instanceId}`,
+    /** HASH contact (phone digits, LID jid) -> JSON suppression entry; scope = instance id, or '*' (SUPPRESSION_SCOPE=global) */
+    suppressions: (scope: string) => `${p}:suppress:${scope}`,
     campaign: (campaignId: string) => `${p}:camp:${campaignId}`,
     campaignRecipients: (campaignId: string) => `${p}:camp:${campaignId}:recipients`,
     campaignState: (campaignId: string) => `${p}:camp:${campaignId}:state`,

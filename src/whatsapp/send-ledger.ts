@@ -5,8 +5,12 @@ import type { Logger } from '../shared/logger';
 import type { RedisKeys } from '../shared/keys';
 import { AppError } from '../shared/errors';
 import type { SendResult } from '../channels/content';
+import { ScriptRunner } from '../shared/script-runner';
+import type { WriteFence } from './host/fence';
+import { CLAIM_FENCED, ClaimReply } from './send-ledger-scripts';
 
-type LedgerEntry = { state: 'pending'; instanceId: string; token: string; at: number } | { state: 'sent'; instanceId: string; result: SendResult; at: number };
+/** epoch: the sending shard's lease epoch (sharded servers), so a later owner can tell an abandoned marker */
+type LedgerEntry = { state: 'pending'; instanceId: string; token: string; at: number; epoch?: number } | { state: 'sent'; instanceId: string; result: SendResult; at: number };
 
 export interface LedgerOutcome {
   result: SendResult;
@@ -44,24 +48,37 @@ export class SendLedger {
   private readonly pendingTtlMs: number;
   private readonly waitMs: number;
   private readonly sendTimeoutMs: number;
+  private readonly scripts: ScriptRunner;
 
   constructor(private readonly redis: Redis, private readonly keys: RedisKeys, private readonly logger: Logger, private readonly options: SendLedgerOptions) {
+    this.scripts = new ScriptRunner(redis);
     this.pendingTtlMs = options.pendingTtlMs ?? 5 * 60_000;
     this.waitMs = options.waitMs ?? 15_000;
     this.sendTimeoutMs = options.sendTimeoutMs ?? 120_000;
   }
 
-  async once(instanceId: string, messageId: string, send: () => Promise<SendResult>): Promise<LedgerOutcome> {
+  /**
+   * fence (sharded servers): the id is taken only while this shard's lease epoch is the instance's
+   * current one, checked in the same Lua call; otherwise AppError not_owner (a first result is still
+   * answered as a duplicate). A pending marker left by an earlier epoch (its shard died mid-send) is
+   * taken over: that shard can no longer send, so the message goes out again under the same id.
+   */
+  async once(instanceId: string, messageId: string, send: () => Promise<SendResult>, fence?: WriteFence): Promise<LedgerOutcome> {
     const key = this.keys.sendRecord(messageId);
     const remembered = this.unrecorded.get(key);
     if (remembered) return { result: this.sameInstance(remembered, instanceId, messageId), duplicate: true };
     const deadline = Date.now() + this.waitMs;
     for (;;) {
-      const marker = JSON.stringify({ state: 'pending', instanceId, token: randomUUID(), at: Date.now() } satisfies LedgerEntry);
-      if ((await this.redis.set(key, marker, 'PX', this.pendingTtlMs, 'NX')) === 'OK') {
+      const marker = JSON.stringify({ state: 'pending', instanceId, token: randomUUID(), at: Date.now(), ...(fence ? { epoch: fence.epoch } : {}) } satisfies LedgerEntry);
+      const claim = await this.claim(key, marker, fence);
+      if (claim.taken) {
+        if (claim.abandoned) this.logger.warn('send ledger: took over a send an earlier owner of the instance left unfinished', { instanceId, messageId });
         return { result: await this.sendOwned(key, marker, instanceId, send), duplicate: false };
       }
-      const existing = parse(await this.redis.get(key));
+      const existing = parse(claim.current);
+      if (claim.notOwner && existing?.state !== 'sent') {
+        throw new AppError('not_owner', `this shard does not hold instance ${instanceId} (epoch ${fence?.epoch ?? 0} is not current)`, { instanceId }, { retryAfterMs: 500 });
+      }
       if (existing?.state === 'sent') return { result: this.sameInstance(existing, instanceId, messageId), duplicate: true };
       if (existing && Date.now() >= deadline) {
         // Not a failure of the instance: the circuit breaker must not count it (details.inProgress).
@@ -70,6 +87,16 @@ export class SendLedger {
       // No entry: the first attempt failed and freed the id between our SET and GET; take it now.
       if (existing) await new Promise((r) => setTimeout(r, 50));
     }
+  }
+
+  /** SET NX of the in-flight marker; with a fence, the Lua claim (send-ledger-scripts.ts). */
+  private async claim(key: string, marker: string, fence?: WriteFence): Promise<{ taken: boolean; current: string | null; notOwner?: boolean; abandoned?: boolean }> {
+    if (!fence) {
+      if ((await this.redis.set(key, marker, 'PX', this.pendingTtlMs, 'NX')) === 'OK') return { taken: true, current: null };
+      return { taken: false, current: await this.redis.get(key) };
+    }
+    const [code, current] = (await this.scripts.run(CLAIM_FENCED, [key, fence.epochKey], [marker, this.pendingTtlMs, fence.epoch])) as ClaimReply;
+    return { taken: code === 1 || code === 3, abandoned: code === 3, notOwner: code === 2, current: current ?? null };
   }
 
   /** The first result of a sent id, if any. */

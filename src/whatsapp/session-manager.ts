@@ -6,10 +6,12 @@ import { AppError } from '../shared/errors';
 import { withTimeout } from '../shared/redis';
 import type { AnyEvent, AnyEventInput } from '../events/envelope';
 import type { EventPublisher } from '../queues/publisher';
-import { InstanceRegistry } from './instances/registry';
+import { InstanceRegistry, InstancePatch } from './instances/registry';
 import { KeyedLock } from './keyed-lock';
 import { SessionEvents } from './session-events';
-import { restoreAll, RestoreSummary } from './session-restore';
+import { markUnlinked, restoreAll, RestoreSummary } from './session-restore';
+import { SessionLeases, ShardOwnership } from './host/session-leases';
+import type { WriteFence } from './host/fence';
 import { assertInstanceId, InstanceView, mergeView } from './instance-view';
 import type { CreateSessionOptions, InstanceRecord, InstanceSettings, InstanceStatus, SessionDriver, WhatsAppSession } from './types';
 
@@ -19,6 +21,8 @@ export interface SessionManagerDeps {
   redis: Redis;
   driver: SessionDriver;
   publisher: Pick<EventPublisher, 'publishAndWait'>;
+  /** sharded servers: the cluster ownership (leases in Redis); absent: one server holds every socket */
+  ownership?: ShardOwnership;
 }
 
 export interface CreateInstanceInput {
@@ -43,6 +47,8 @@ const CONNECT_TIMEOUT_MS = 30_000;
 export class SessionManager {
   readonly registry: InstanceRegistry;
   readonly events: SessionEvents;
+  /** this shard's leases (a no-op on a single server) */
+  readonly leases: SessionLeases;
   private readonly sessions = new Map<string, WhatsAppSession>();
   private readonly lock = new KeyedLock();
   private closing = false;
@@ -51,6 +57,7 @@ export class SessionManager {
   constructor(private readonly deps: SessionManagerDeps) {
     this.registry = new InstanceRegistry(deps.redis, redisKeys(deps.config.QUEUE_PREFIX));
     this.events = new SessionEvents(deps.publisher, deps.logger);
+    this.leases = new SessionLeases(deps.ownership, deps.logger);
   }
 
   get driverName(): SessionDriver['name'] {
@@ -105,6 +112,7 @@ export class SessionManager {
       const keys = redisKeys(this.deps.config.QUEUE_PREFIX);
       await this.deps.redis.del(keys.restriction(instanceId), keys.inboundChats(instanceId));
       await this.registry.remove(instanceId);
+      await this.leases.give(instanceId, false);
       this.events.publish({ type: 'connection.update', instanceId, data: { status: 'deleted', previousStatus } });
       this.events.setWebhookUrl(instanceId, undefined);
     });
@@ -184,6 +192,53 @@ export class SessionManager {
     return this.restoring;
   }
 
+  /**
+   * Sharded: starts a session for an instance nobody holds, which placement gave this shard (the
+   * restore of a sharded server, and failover). An unlinked one is marked as restore marks it and
+   * placed nowhere; AppError not_owner when another shard claimed it first.
+   */
+  async adopt(instanceId: string): Promise<'started' | 'unlinked' | 'gone' | 'skipped'> {
+    return this.lock.run(instanceId, async () => {
+      if (this.closing || this.sessions.has(instanceId)) return 'skipped';
+      const record = await this.registry.get(instanceId);
+      if (!record || (record.channel ?? 'whatsapp') !== 'whatsapp') {
+        await this.leases.give(instanceId, false);
+        return 'gone';
+      }
+      if (!(await this.deps.driver.hasLinkedAuthState(instanceId))) {
+        await markUnlinked({ registry: this.registry, events: this.events }, record);
+        await this.leases.give(instanceId, false);
+        return 'unlinked';
+      }
+      this.events.setWebhookUrl(instanceId, record.webhookUrl);
+      await this.startSession({ instanceId, restoring: true });
+      return 'started';
+    });
+  }
+
+  /** Sharded: ends the session here (credentials kept) and hands the lease over to another shard. */
+  async handOff(instanceId: string): Promise<boolean> {
+    return this.lock.run(instanceId, async () => {
+      const session = this.sessions.get(instanceId);
+      if (!session) return false;
+      this.sessions.delete(instanceId);
+      this.leases.hush(session);
+      await withTimeout(session.end(), 10_000, 'session end timed out').catch((err: Error) => this.deps.logger.warn('session end failed during handoff', { instanceId, error: err.message }));
+      await this.leases.give(instanceId, true);
+      return true;
+    });
+  }
+
+  /** the fence of this shard's lease of the instance (sharded servers), for the send ledger */
+  fenceOf(instanceId: string): WriteFence | undefined {
+    return this.leases.fence(instanceId);
+  }
+
+  /** ids of the sessions this process runs */
+  sessionIds(): string[] {
+    return [...this.sessions.keys()];
+  }
+
   /** Shutdown: stops restoring, closes every socket (credentials kept), flushes events and registry writes. */
   async endAll(timeoutMs = 10_000): Promise<void> {
     this.closing = true;
@@ -201,10 +256,13 @@ export class SessionManager {
         this.lock.run(id, async () => {
           const session = this.sessions.get(id);
           if (!session) return;
+          // sharded: the instance goes on on another shard, so its closing status is not reported
+          if (this.leases.enabled) this.leases.hush(session);
           await withTimeout(session.end(), timeoutMs, 'session end timed out').catch((err: Error) =>
             this.deps.logger.warn('session end failed', { instanceId: id, error: err.message }),
           );
           this.sessions.delete(id);
+          await this.leases.give(id, true);
         }),
       ),
     );
@@ -230,7 +288,9 @@ export class SessionManager {
       await withTimeout(old.end(), 10_000, 'session end timed out').catch((err: Error) => this.deps.logger.warn('old session end failed', { instanceId: id, error: err.message }));
     }
     const holder: { session?: WhatsAppSession } = {};
-    const session = this.deps.driver.create(options, (event) => this.onSessionEvent(id, holder, event));
+    // sharded: the lease first (AppError not_owner when another shard holds it); its epoch fences the session's writes
+    const fenceEpoch = await this.leases.take(id, () => this.onLeaseLost(id, holder));
+    const session = this.deps.driver.create(fenceEpoch === undefined ? options : { ...options, fenceEpoch }, (event) => this.onSessionEvent(id, holder, event));
     holder.session = session;
     this.sessions.set(id, session);
     try {
@@ -242,20 +302,43 @@ export class SessionManager {
     }
   }
 
+  /** Sharded: the lease is gone (another shard claimed it, or it could not be renewed): close the socket now. */
+  private onLeaseLost(instanceId: string, holder: { session?: WhatsAppSession }): void {
+    const session = holder.session;
+    if (!session || this.sessions.get(instanceId) !== session) return;
+    this.sessions.delete(instanceId);
+    this.leases.hush(session);
+    void withTimeout(session.end(), 10_000, 'session end timed out').catch((err: Error) => this.deps.logger.warn('ending a session whose lease was lost failed', { instanceId, error: err.message }));
+  }
+
   /** Every event of a session: the registry follows its status, then it goes to the webhook queue. */
   private onSessionEvent(instanceId: string, holder: { session?: WhatsAppSession }, input: AnyEventInput): void {
     try {
+      if (input.type === 'connection.update' && this.leases.isHushed(holder.session)) return;
       const current = !holder.session || this.sessions.get(instanceId) === holder.session;
       if (input.type === 'connection.update' && current && holder.session) {
         const snap = holder.session.snapshot();
         const reported = input.data.status as InstanceStatus;
         const status = STATUSES.has(reported) ? reported : snap.status;
-        this.events.track(this.registry.patch(instanceId, { status, me: snap.me, lastError: snap.lastError ?? (input.data.reason as string | undefined) }));
+        this.events.track(this.patchStatus(instanceId, { status, me: snap.me, lastError: snap.lastError ?? (input.data.reason as string | undefined) }));
       }
       this.events.publish({ ...input, instanceId });
     } catch (err) {
       this.deps.logger.error('session event handling failed', { instanceId, type: input.type, error: (err as Error).message });
     }
+  }
+
+  /**
+   * The registry follows a status. The first `connected` also stamps linkedAt, the number's age for
+   * the budget's warm-up: now for a new link; a record that already knew its account was linked
+   * before linkedAt existed, so its createdAt is the best age known (no warm-up restart on upgrade).
+   */
+  private async patchStatus(instanceId: string, patch: InstancePatch): Promise<unknown> {
+    if (patch.status === 'connected') {
+      const record = await this.registry.get(instanceId);
+      if (record && !record.linkedAt) patch = { ...patch, linkedAt: record.me ? record.createdAt : Date.now() };
+    }
+    return this.registry.patch(instanceId, patch);
   }
 
   private async waitForPairingCode(instanceId: string): Promise<void> {

@@ -72,12 +72,7 @@ async function restoreOne(deps: RestoreDeps, record: InstanceRecord, summary: Re
   if (deps.isClosing()) return;
   if (!linked) {
     summary.unlinked++;
-    const status: InstanceStatus = record.status === 'logged_out' ? 'logged_out' : 'qr_expired';
-    if (record.status !== status) {
-      await deps.registry.patch(id, { status });
-      deps.events.setWebhookUrl(id, record.webhookUrl);
-      deps.events.publish({ type: 'connection.update', instanceId: id, data: { status, previousStatus: record.status, reason: 'no linked credentials at start' } });
-    }
+    await markUnlinked(deps, record);
     return;
   }
   const settled = deps.events.waitFor(
@@ -89,6 +84,15 @@ async function restoreOne(deps: RestoreDeps, record: InstanceRecord, summary: Re
   // Shutdown cancels the wait (SessionEvents.cancelWaits), so the slot never outlives the process.
   const event = await settled;
   if (event?.type === 'connection.update' && event.data.status === 'connected') summary.connected++;
+}
+
+/** An instance with no linked credentials at start: qr_expired (logged_out stays), reported once. */
+export async function markUnlinked(deps: Pick<RestoreDeps, 'registry' | 'events'>, record: InstanceRecord): Promise<void> {
+  const status: InstanceStatus = record.status === 'logged_out' ? 'logged_out' : 'qr_expired';
+  if (record.status === status) return;
+  await deps.registry.patch(record.instanceId, { status });
+  deps.events.setWebhookUrl(record.instanceId, record.webhookUrl);
+  deps.events.publish({ type: 'connection.update', instanceId: record.instanceId, data: { status, previousStatus: record.status, reason: 'no linked credentials at start' } });
 }
 
 function sleep(ms: number): Promise<void> {

@@ -58,6 +58,11 @@ export interface CreateSessionOptions {
   pairingPhone?: string;
   /** true when restoring at start: never ask for a new QR, only reconnect linked credentials */
   restoring?: boolean;
+  /**
+   * the epoch of this shard's lease of the instance (sharded servers, host/fence.ts): auth state
+   * writes check it, so a session whose instance another shard claimed cannot write. Absent: one server.
+   */
+  fenceEpoch?: number;
 }
 
 /**
@@ -112,11 +117,21 @@ export interface SessionDriver {
   hasLinkedAuthState(instanceId: string): Promise<boolean>;
 }
 
-/** Per-instance overrides of the global pacing defaults (stored in the registry). */
+/** Per-instance overrides of the global pacing and budget defaults (stored in the registry; set at create). */
 export interface InstanceSettings {
   minGapMs?: number;
   jitterMs?: number;
+  /** budget caps (src/budget/): sends per rolling minute / hour, per local day, new chats per day; 0 = none */
+  perMinute?: number;
+  perHour?: number;
   dailyCap?: number;
+  newChatsPerDay?: number;
+  /** recipients of one identical text per rolling hour before its sends are spread; 0 = none */
+  identicalPerHour?: number;
+  /** false: no warm-up for this number (it is known to be old) */
+  warmup?: boolean;
+  /** when the number started on WhatsApp (ISO date): the warm-up counts its age from here */
+  numberSince?: string;
   typing?: boolean;
 }
 
@@ -136,6 +151,8 @@ export interface InstanceRecord {
   webhookEvents?: string[];
   pairingPhone?: string;
   settings?: InstanceSettings;
+  /** when the number was first seen connected (warm-up age without settings.numberSince) */
+  linkedAt?: number;
   me?: SessionSnapshot['me'];
   lastError?: string;
 }

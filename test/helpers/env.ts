@@ -34,6 +34,9 @@ export const TEST_SECRETS = {
  */
 export const MAINTENANCE_OFF = { CRON_CLEAN: 'off', CRON_EXPIRE: 'off', CRON_TRIM_DEAD_LETTERS: 'off', CRON_HEARTBEAT: 'off', CRON_MESSAGE_LOG: 'off' };
 
+/** Caps of 0 and no warm-up: the budget counts but holds nothing (test/integration/send-budget*.test.ts set their own). */
+export const BUDGET_OFF = { BUDGET_PER_MINUTE: '0', BUDGET_PER_HOUR: '0', BUDGET_PER_DAY: '0', BUDGET_NEW_CHATS_PER_DAY: '0', BUDGET_IDENTICAL_PER_HOUR: '0', BUDGET_WARMUP: 'off' };
+
 /** The variables every test process gets: unique prefix, sandbox driver, no pacing, no schedules. */
 function baseEnv(prefix: string, logLevel: string, overrides: Record<string, string | number | boolean>): Record<string, string> {
   const env: Record<string, string> = {
@@ -46,6 +49,8 @@ function baseEnv(prefix: string, logLevel: string, overrides: Record<string, str
     LOG_LEVEL: logLevel,
     PACING_MIN_GAP_MS: '0',
     PACING_JITTER_MS: '0',
+    // the send budget's caps and warm-up are off as pacing is (its own tests turn them on); health stays on
+    ...BUDGET_OFF,
     SHUTDOWN_TIMEOUT_MS: '5000',
     // the message log needs PostgreSQL: its own tests turn it on (DATABASE_URL, a schema per run)
     MESSAGE_LOG: 'off',

@@ -96,6 +96,8 @@ describe('scoped API keys', () => {
     expect((await call('POST', '/queue/add-broadcast', campaign, key)).status).toBe(404);
     expect((await call('POST', '/queue/add-broadcast', campaign)).status).toBe(202);
     expect((await call('GET', '/broadcast-status/camp-b', undefined, key)).status).toBe(404);
+    expect((await call('GET', '/broadcasts')).body.campaigns.map((c: { campaignId: string }) => c.campaignId)).toContain('camp-b');
+    expect((await call('GET', '/broadcasts', undefined, key)).body).toMatchObject({ total: 0, campaigns: [] });
     expect((await call('POST', '/broadcast/camp-b/pause', undefined, key)).status).toBe(404);
     for (const [method, path] of [['GET', '/keys'], ['POST', '/keys'], ['GET', '/metrics'], ['GET', '/stats']]) {
       const res = await call(method, path, method === 'POST' ? { name: 'x', instances: '*' } : undefined, key);
@@ -123,6 +125,8 @@ describe('scoped API keys', () => {
     expect((await call('GET', '/instances', undefined, key)).body.count).toBeGreaterThanOrEqual(2);
     expect((await call('GET', '/instance/shop-b/status', undefined, key)).status).toBe(200);
     expect((await call('GET', '/queue-status', undefined, key)).status).toBe(200);
+    // a lookup sent as POST is a read
+    expect((await call('POST', '/instance/shop-a/check-numbers', { phones: ['5511999990001'] }, key)).status).toBe(200);
     for (const [path, body] of [
       ['/instance/shop-a/restart', undefined],
       ['/instance/create', { instanceId: 'shop-z' }],

@@ -1,14 +1,22 @@
 /**
- * The edge functions' stand-in: records every webhook (event id, type, data) and can be taken
- * down (port closed: connection refused) and brought back on the same port.
+ * The edge functions' stand-in: records every webhook (event id, type, data), verifying each
+ * with the official standardwebhooks package as an edge function would (when given the secret),
+ * and can be taken down (port closed: connection refused), or made to answer 503, and brought
+ * back on the same port.
  */
 const { createServer } = require('node:http');
+const { Webhook } = require('standardwebhooks');
 
 class Receiver {
-  constructor() {
+  constructor(secret) {
     this.events = []; // { id, type, instanceId, data, at }
     this.requests = 0;
+    this.unverified = 0;
+    /** while set, every request is answered with this status (and not recorded as an event) */
+    this.failWith = 0;
+    this.refused = 0;
     this.port = 0;
+    this.webhook = secret && secret.startsWith('whsec_') ? new Webhook(secret) : undefined;
   }
 
   get url() {
@@ -21,8 +29,21 @@ class Receiver {
       req.on('data', (c) => chunks.push(c));
       req.on('end', () => {
         this.requests++;
+        if (this.failWith) {
+          this.refused++;
+          res.writeHead(this.failWith, { 'content-type': 'application/json' });
+          return res.end('{"ok":false}');
+        }
+        const body = Buffer.concat(chunks).toString('utf8');
         try {
-          const e = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          if (this.webhook) this.webhook.verify(body, req.headers);
+        } catch {
+          this.unverified++;
+          res.writeHead(401);
+          return res.end('invalid signature');
+        }
+        try {
+          const e = JSON.parse(body);
           this.events.push({ id: e.id, type: e.type, instanceId: e.instanceId, data: e.data || {}, at: Date.now() });
         } catch {
           /* not JSON: counted as a request only */

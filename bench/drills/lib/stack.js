@@ -49,7 +49,9 @@ class Stack {
     this.prefix = `drill-${name}-${Date.now().toString(36)}`;
     this.logFile = join(this.dir, 'sandbox-sends.jsonl');
     this.overrides = overrides;
-    this.receiver = new Receiver();
+    // a Standard Webhooks secret: the receiver verifies every delivery with the official package
+    this.webhookSecret = `whsec_${Buffer.from('drill-webhook-secret-0123456789ab').toString('base64')}`;
+    this.receiver = new Receiver(this.webhookSecret);
     this.apiKey = 'drill-api-key-0123456789abcdef';
   }
 
@@ -67,7 +69,7 @@ class Stack {
       QUEUE_PREFIX: this.prefix,
       API_KEY: this.apiKey,
       INTERNAL_TOKEN: 'drill-internal-token-0123456789',
-      WEBHOOK_SECRET: 'drill-webhook-secret-0123456789',
+      WEBHOOK_SECRET: this.webhookSecret,
       HOST: '127.0.0.1',
       SERVER_PORT: String(this.ports.server),
       MESSAGE_WORKER_PORT: String(this.ports.message),

@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import { createProcessMetrics, ProcessMetrics } from '../../metrics/registry';
 import { instrumentWorker } from '../../metrics/instrument';
 import { metricsHandler, statsSnapshot } from '../../metrics/http';
+import type { MonitReporter } from '../../metrics/pm2-monit';
 
 export interface WorkerContext {
   config: Config;
@@ -19,6 +20,8 @@ export interface WorkerContext {
   queueSet: QueueSet;
   /** this process's metrics registry (GET /metrics, /stats); features record sends/deliveries here */
   metrics: ProcessMetrics;
+  /** pm2 monit's probes of this process: features add theirs */
+  monit?: Pick<MonitReporter, 'add'>;
 }
 
 export interface WorkerSpec<N extends QueueName> {
@@ -48,6 +51,7 @@ export async function startWorker<N extends QueueName>(spec: WorkerSpec<N>, conf
   const ctx: WorkerContext = { config, logger, redis, queueSet, metrics };
   const queue = queueSet.queues[spec.queue];
   const instrumented = instrumentWorker(metrics, { queue, redis, config });
+  ctx.monit = instrumented.monit;
   const app = createWorkerApp({
     processName: spec.name,
     redis,

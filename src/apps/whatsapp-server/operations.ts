@@ -6,6 +6,7 @@ import type { EventPublisher } from '../../queues/publisher';
 import { enqueueMaintenance } from '../../queues/maintenance-jobs';
 import { createProcessMetrics, ProcessMetrics } from '../../metrics/registry';
 import { instrumentServer } from '../../metrics/instrument';
+import type { MonitReporter } from '../../metrics/pm2-monit';
 import { publishHeartbeats, HeartbeatSource } from '../../maintenance/heartbeat';
 import { startMaintenanceSchedule, MaintenanceSchedule } from '../../maintenance/scheduler';
 
@@ -22,6 +23,8 @@ export interface OperationsDeps {
 export interface ServerOperations {
   /** the registry the ops room serves (GET /metrics, /stats) */
   metrics: ProcessMetrics;
+  /** pm2 monit's probes: features add theirs (the send budget) */
+  monit: Pick<MonitReporter, 'add'>;
   /** starts the maintenance schedules (call once Redis is ready) */
   start(): MaintenanceSchedule;
   /** enqueues one heartbeat per instance now (what the schedule calls) */
@@ -50,6 +53,7 @@ export function serverOperations(deps: OperationsDeps): ServerOperations {
   let schedule: MaintenanceSchedule | undefined;
   return {
     metrics,
+    monit: instrumented.monit,
     heartbeat,
     start() {
       schedule ??= startMaintenanceSchedule(deps.config, deps.logger, {

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../../shared/errors';
 import { presentedKey } from '../auth';
-import { ApiKeyStore, looksScoped } from './key-store';
+import { ApiKeyStore, looksScoped, ScopedKey } from './key-store';
 import { adminPrincipal, Principal, principalOf, setPrincipal } from './principal';
 import { applyRateHeaders, RateLimiter } from './rate-limit';
 
@@ -32,6 +32,8 @@ export interface Access {
   resolve(secret: string): Promise<Principal | undefined>;
   /** counts one request of a known principal: sets RateLimit-* and returns the 429 error when over */
   count(res: Response, principal: Principal): Promise<AppError | undefined>;
+  /** the principal of a stored scoped key */
+  scoped(key: ScopedKey): Principal;
 }
 
 /** After authenticate: only the admin key passes (a scoped key gets 403). */
@@ -63,7 +65,10 @@ export function createAccess(deps: AccessDeps): Access {
     if (!looksScoped(secret)) return undefined;
     if (deps.redis.status !== 'ready') throw new AppError('redis_unavailable', 'Redis is unreachable: scoped API keys cannot be checked now; retry shortly');
     const key = await keys.verify(secret);
-    if (!key) return undefined;
+    return key ? scoped(key) : undefined;
+  }
+
+  function scoped(key: ScopedKey): Principal {
     return { name: key.name, admin: false, instances: key.instances, readOnly: key.readOnly, ratePerMin: key.rateLimitPerMin ?? deps.ratePerMin };
   }
 
@@ -85,5 +90,5 @@ export function createAccess(deps: AccessDeps): Access {
       .catch(next);
   };
 
-  return { keys, admin, authenticate, resolve, count };
+  return { keys, admin, authenticate, resolve, count, scoped };
 }

@@ -54,6 +54,12 @@ export class ApiKeyStore {
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
+  /** The key of that name (a dashboard session re-reads it on every request: a deleted key ends its sessions). */
+  async get(name: string): Promise<ScopedKey | undefined> {
+    const json = await this.redis.hget(this.hashKey, name);
+    return json ? publicView(JSON.parse(json) as StoredKey) : undefined;
+  }
+
   /** true when a key of that name existed */
   async remove(name: string): Promise<boolean> {
     return (await this.redis.hdel(this.hashKey, name)) === 1;

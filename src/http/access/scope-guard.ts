@@ -9,6 +9,8 @@ interface ScopedRoute {
   instance?: 'path' | 'body';
   /** creating an instance outside the list is refused with 403 (there is nothing to hide) */
   create?: true;
+  /** a POST that only reads (a read-only key may use it) */
+  reads?: true;
 }
 
 /**
@@ -20,6 +22,8 @@ interface ScopedRoute {
 const SCOPED_ROUTES: ScopedRoute[] = [
   { method: 'POST', path: /^\/instance\/create$/, instance: 'body', create: true },
   { method: 'POST', path: /^\/instance\/delete$/, instance: 'body' },
+  // asks WhatsApp which numbers have an account: a lookup, not a write
+  { method: 'POST', path: /^\/instance\/([^/]+)\/check-numbers$/, instance: 'path', reads: true },
   { method: '*', path: /^\/instance\/([^/]+)(?:\/.*)?$/, instance: 'path' },
   { method: 'GET', path: /^\/instances$/ },
   { method: 'POST', path: /^\/queue\/add-(?:message|broadcast)$/, instance: 'body' },
@@ -47,7 +51,7 @@ export function checkScope(req: Request, body: unknown): void {
   const path = req.path.length > 1 ? req.path.replace(/\/+$/, '') : req.path;
   const route = SCOPED_ROUTES.find((r) => (r.method === '*' || r.method === method) && r.path.test(path));
   if (!route) throw new AppError('forbidden', `${req.method} ${path} needs the admin API key (API_KEY); key ${principal.name} is scoped`);
-  if (!READS.has(req.method)) assertWritable(req);
+  if (!READS.has(req.method) && !route.reads) assertWritable(req);
   const instanceId = route.instance === 'path' ? safeDecode(route.path.exec(path)?.[1] ?? '') : route.instance === 'body' ? bodyInstance(body) : undefined;
   if (!instanceId) return;
   if (route.create && principal.instances !== '*' && !principal.instances.includes(instanceId)) {

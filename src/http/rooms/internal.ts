@@ -6,7 +6,7 @@ import type { SessionManager } from '../../whatsapp/session-manager';
 import type { NumberChecker } from '../../whatsapp/number-check';
 import { requireInternalToken } from '../auth';
 import { requireRedis } from '../health';
-import { internalRoutes } from '../routes/internal';
+import { internalRoutes, InternalRouteDeps } from '../routes/internal';
 import type { HttpRoom } from './room';
 
 export const INTERNAL_PREFIX = '/internal';
@@ -19,6 +19,10 @@ export interface InternalRoomDeps {
   sessions: Pick<SessionManager, 'connectedSession'>;
   /** POST /internal/check (checkNumber sends) */
   numbers: Pick<NumberChecker, 'check'>;
+  /** sharded servers: the lease fence of the send ledger (routes/internal.ts) */
+  fence?: InternalRouteDeps['fence'];
+  /** sharded servers: /internal/shard/* and /internal/forward/* (other shards call them) */
+  extra?: Router[];
 }
 
 /**
@@ -33,5 +37,6 @@ export function internalRoom(deps: InternalRoomDeps): HttpRoom {
   router.use(requireInternalToken(deps.config.INTERNAL_TOKEN));
   router.use(requireRedis(deps.redis));
   router.use(internalRoutes(deps));
+  for (const r of deps.extra ?? []) router.use(r);
   return { name: 'internal', prefix: INTERNAL_PREFIX, router };
 }

@@ -1,4 +1,4 @@
-import express, { Router } from 'express';
+import express, { RequestHandler, Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
@@ -9,21 +9,32 @@ import type { AddMessageService } from '../../messages/add-message-service';
 import type { Access } from '../access/authenticate';
 import { checkScope, scopeGuard } from '../access/scope-guard';
 import { keysRouter } from '../routes/keys';
+import { broadcastListRouter } from '../routes/broadcast-list';
 import { queueStatusHandler, requireRedis } from '../health';
 import { addMessageFastPath, messagesRouter } from '../routes/messages';
 import { webhooksRouter } from '../routes/webhooks';
 import { webhookEndpointsRouter } from '../routes/webhook-endpoints';
 import { instancesRouter } from '../routes/instances';
 import type { RestrictionStore } from '../../whatsapp/restriction-store';
+import type { SendBudget } from '../../budget/send-budget';
+import { campaignEtaMs } from '../../budget/campaign-eta';
+import type { PacingDefaults } from '../../campaigns/summary';
+import { budgetRouter } from '../routes/budget';
+import { suppressionsRouter } from '../routes/suppressions';
 import { instanceMediaRouter } from '../routes/instance-media';
 import { checkNumbersRouter } from '../routes/check-numbers';
 import type { NumberChecker } from '../../whatsapp/number-check';
 import { broadcastRoutes } from '../routes/broadcasts';
 import { messageLogRouter } from '../routes/message-log';
+import { messengerInstancesRouter } from '../routes/messenger-instances';
+import { sendStatsRouter } from '../routes/messenger-stats';
+import type { MessengerInstances } from '../../messenger/instances';
 import type { MessageLogStore } from '../../message-log';
 import { CampaignStore, retentionSeconds } from '../../campaigns/store';
 import { redisKeys } from '../../shared/keys';
 import type { HttpRoom } from './room';
+import type { ShardControl } from '../../cluster/control';
+import { shardsRouter } from '../routes/shards';
 
 /** What the public API uses; nothing of the internal API or the operators' side. */
 export interface PublicRoomDeps {
@@ -41,10 +52,16 @@ export interface PublicRoomDeps {
   numbers: Pick<NumberChecker, 'check'>;
   /** GET /instance/:id/status shows the instance's restriction state (RestrictionStore, Redis) */
   restrictions?: Pick<RestrictionStore, 'get'>;
+  /** the send budget: GET /instance/:id/budget, health reset, the suppression list, campaign ETAs */
+  budget?: SendBudget;
   /** API keys (admin and scoped) and the per-key rate limit, shared with the other rooms */
   access: Access;
   /** the message log's queries (PostgreSQL); absent with MESSAGE_LOG=off */
   messageLog?: Pick<MessageLogStore, 'query' | 'campaignOutcomes'>;
+  /** Messenger pages as instances (create/delete ahead of WhatsApp's instance routes) */
+  messengerInstances?: MessengerInstances;
+  /** shards: GET /shards, moves and drains; sharded servers also forward socket requests to the owner */
+  shards?: { control: ShardControl; forward?: RequestHandler };
 }
 
 /**
@@ -73,17 +90,31 @@ export function publicRoom(deps: PublicRoomDeps): HttpRoom {
   router.use(scopeGuard);
   router.get('/queue-status', queueStatusHandler(redis, Object.values(queues)));
   router.use(requireRedis(redis));
+  // a Messenger page's instance routes first: a WhatsApp instance's requests pass through them
+  if (deps.messengerInstances) router.use(messengerInstancesRouter({ instances: deps.messengerInstances, registry: deps.sessions.registry }));
+  router.use(sendStatsRouter({ config, redis, registry: deps.sessions.registry }));
+  // sharded: what needs an instance's socket goes to the shard holding it (forward.ts)
+  if (deps.shards?.forward) router.use(deps.shards.forward);
+  if (deps.shards) router.use(shardsRouter({ control: deps.shards.control }));
   router.use(
     messagesRouter({ config, redis, queue: queues.message, addMessage: deps.addMessage }),
     webhooksRouter({ config, redis, queue: queues.webhook }),
     webhookEndpointsRouter({ config, logger: deps.logger, redis, queue: queues.webhook, events: deps.events }),
-    instancesRouter({ sessions: deps.sessions, restrictions: deps.restrictions }),
+    instancesRouter({ sessions: deps.sessions, restrictions: deps.restrictions, shardsOf: deps.shards?.control.enabled ? (ids) => deps.shards!.control.ownersOf(ids) : undefined }),
     instanceMediaRouter({ config, logger: deps.logger, sessions: deps.sessions }),
     checkNumbersRouter({ numbers: deps.numbers }),
-    broadcastRoutes({ config, logger: deps.logger, redis, queue: queues.broadcast, events: deps.events }),
+    broadcastRoutes({ config, logger: deps.logger, redis, queue: queues.broadcast, events: deps.events, budgetEta: budgetEta(deps.budget) }),
+    broadcastListRouter({ config, redis }),
     keysRouter({ keys: deps.access.keys }),
     messageLogRouter({ log: deps.messageLog, campaigns: new CampaignStore(redis, redisKeys(config.QUEUE_PREFIX), retentionSeconds(config.MESSAGE_RETENTION_DAYS)) }),
   );
+  // the send budget: a number's budget and health reset, the suppression list
+  if (deps.budget) {
+    router.use(
+      budgetRouter({ budget: deps.budget, redis, keys: redisKeys(config.QUEUE_PREFIX), registry: deps.sessions.registry }),
+      suppressionsRouter({ suppressions: deps.budget.suppressions, registry: deps.sessions.registry }),
+    );
+  }
   return {
     name: 'public',
     prefix: '/',
@@ -91,4 +122,9 @@ export function publicRoom(deps: PublicRoomDeps): HttpRoom {
     early: addMessageFastPath({ auth, authorize: checkScope, redis, bodyLimit: config.BODY_LIMIT, addMessage: deps.addMessage }),
     router,
   };
+}
+
+/** Campaign ETAs under the number's budget (GET /broadcast-status); none without a budget. */
+function budgetEta(budget: SendBudget | undefined): PacingDefaults['budgetEta'] {
+  return budget ? (record, pending) => campaignEtaMs(budget, record.instanceId, pending, { rateLimitMs: record.rateLimitMs, templated: record.templated }) : undefined;
 }

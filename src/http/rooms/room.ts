@@ -6,11 +6,12 @@ import type { RequestHandler, Router } from 'express';
  * never moves another room's auth. Rooms are built from narrow deps (an interface per room) by the
  * app's wiring, then handed to createServerApp, which only mounts them.
  *
- * A later dashboard room joins the same way: its own prefix, auth, body limit and deps interface,
- * listed among the server's rooms (ahead of the public room, which answers every unclaimed path).
+ * The dashboard room (dashboard.ts) joined this way: its own prefix, auth (a session cookie), body
+ * limit and deps interface, listed among the server's rooms (ahead of the public room, which
+ * answers every unclaimed path).
  */
 export interface HttpRoom {
-  /** for reading and logs: 'public', 'internal', 'ops' */
+  /** for reading and logs: 'public', 'internal', 'ops', 'dashboard' */
   name: string;
   /**
    * where the router is mounted: a prefix ('/internal'; routes inside are relative to it), or '/'

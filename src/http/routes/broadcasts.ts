@@ -10,9 +10,10 @@ import { assertPublicHttpUrl } from '../../shared/url-guard';
 import type { AppQueue } from '../../queues/factory';
 import type { EventPublisher } from '../../queues/publisher';
 import { CampaignStore, retentionSeconds } from '../../campaigns/store';
+import { CampaignIndex } from '../../campaigns/campaign-index';
 import { acceptBroadcast } from '../../campaigns/create';
 import { controlCampaign, ControlAction } from '../../campaigns/control';
-import { loadSummary } from '../../campaigns/summary';
+import { loadSummary, PacingDefaults } from '../../campaigns/summary';
 import { CAMPAIGN_ID_RE } from '../../campaigns/schema';
 import { streamSummary } from './broadcast-stream';
 import { canSee } from '../access/principal';
@@ -30,6 +31,8 @@ export interface BroadcastRouteDeps {
   queue: AppQueue<'broadcast'>;
   /** campaign.completed for a campaign cancelled before its job ran */
   events: Pick<EventPublisher, 'publish'>;
+  /** the ETA of a campaign under its number's send budget */
+  budgetEta?: PacingDefaults['budgetEta'];
 }
 
 /**
@@ -39,13 +42,16 @@ export interface BroadcastRouteDeps {
 export function broadcastRoutes(deps: BroadcastRouteDeps): Router {
   const { config, queue } = deps;
   const store = new CampaignStore(deps.redis, redisKeys(config.QUEUE_PREFIX), retentionSeconds(config.MESSAGE_RETENTION_DAYS));
-  const pacing = { minGapMs: config.PACING_MIN_GAP_MS, jitterMs: config.PACING_JITTER_MS };
+  const pacing: PacingDefaults = { minGapMs: config.PACING_MIN_GAP_MS, jitterMs: config.PACING_JITTER_MS, budgetEta: deps.budgetEta };
+  const index = new CampaignIndex(deps.redis, redisKeys(config.QUEUE_PREFIX));
   const checkMediaUrl = (url: string) =>
     assertPublicHttpUrl(url, { allowPrivate: config.ALLOW_PRIVATE_MEDIA_URLS, dnsTimeoutMs: config.MEDIA_URL_DNS_TIMEOUT_MS, field: 'mediaUrl' });
   const router = Router();
 
   router.post('/queue/add-broadcast', async (req, res) => {
     const result = await acceptBroadcast({ config, logger: deps.logger, redis: deps.redis, store, queue, checkMediaUrl }, req.body);
+    // listed by GET /broadcasts (and the dashboard) from now on
+    if (result.status === 202) await index.add(result.body.campaignId);
     res.status(result.status).json(result.body);
   });
 

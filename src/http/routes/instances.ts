@@ -11,6 +11,7 @@ import { assertInstanceId, InstanceView } from '../../whatsapp/instance-view';
 import { restrictionView, RestrictionState } from '../../whatsapp/restriction';
 import { canSee } from '../access/principal';
 import { codeFields, missingCodeReason } from '../../whatsapp/code-reason';
+import { createSettings, instanceSettingsSchema } from './instance-settings';
 
 // Edge functions send null or "" for "not given"; both mean absent.
 const absent = (v: unknown) => (v === null || v === '' ? undefined : v);
@@ -27,6 +28,9 @@ const createBody = z.object({
   // a subscription: more URLs, and the event types wanted (docs/webhooks.md, Subscriptions)
   webhookUrls: z.preprocess(absent, z.array(httpUrlSchema).min(1).max(10).optional()),
   webhookEvents: z.preprocess(absent, z.array(z.string().refine(isEventPattern, 'an event type (message.received), a family of them (message.*) or *')).min(1).max(50).optional()),
+  // the send budget's per-instance overrides, and when the number started (its warm-up age)
+  settings: z.preprocess(absent, instanceSettingsSchema.optional()),
+  numberSince: z.preprocess(absent, instanceSettingsSchema.shape.numberSince),
 });
 const deleteBody = z.object({ instanceId: idField, instanceName: idField });
 const qrQuery = z.object({ format: z.enum(['json', 'png']).default('json') });
@@ -62,6 +66,8 @@ export interface InstancesRouteDeps {
   sessions: Pick<SessionManager, 'create' | 'delete' | 'list' | 'status' | 'restart'>;
   /** the restriction state in Redis (reachout timelock, new-chat cap), shown by the status route */
   restrictions?: { get(instanceId: string): Promise<RestrictionState | undefined> };
+  /** sharded servers: the shard holding each instance (status and list show it; null: nobody holds it) */
+  shardsOf?: (instanceIds: string[]) => Promise<Array<string | undefined>>;
 }
 
 export function instancesRouter(deps: InstancesRouteDeps): Router {
@@ -78,7 +84,8 @@ export function instancesRouter(deps: InstancesRouteDeps): Router {
         fields: [{ field: 'phone', message: 'not a phone number' }],
       });
     }
-    const view = await sessions.create({ instanceId, pairingPhone, webhookUrl: body.webhookUrl, webhookUrls: body.webhookUrls, webhookEvents: body.webhookEvents });
+    const settings = createSettings(body.settings, body.numberSince ?? body.settings?.numberSince);
+    const view = await sessions.create({ instanceId, pairingPhone, webhookUrl: body.webhookUrl, webhookUrls: body.webhookUrls, webhookEvents: body.webhookEvents, settings });
     res.status(201).json({
       success: true,
       instanceId,
@@ -97,14 +104,16 @@ export function instancesRouter(deps: InstancesRouteDeps): Router {
   router.get('/instances', async (req, res) => {
     // a scoped key lists only its own instances
     const instances = (await sessions.list()).filter((i) => canSee(req, i.instanceId));
-    res.json({ success: true, count: instances.length, instances: instances.map(instanceJson) });
+    const shards = deps.shardsOf ? await deps.shardsOf(instances.map((i) => i.instanceId)) : undefined;
+    res.json({ success: true, count: instances.length, instances: instances.map((i, n) => (shards ? { ...instanceJson(i), shard: shards[n] ?? null } : instanceJson(i))) });
   });
 
   router.get('/instance/:id/status', async (req, res) => {
     const view = await sessions.status(paramInstanceId(req));
     // as it stands now: a lock whose end passed is shown inactive even before its event is written
     const restriction = restrictionView(await deps.restrictions?.get(view.instanceId), Date.now());
-    res.json({ success: true, instanceId: view.instanceId, status: view.status, connected: view.status === 'connected', restriction, instance: instanceJson(view) });
+    const shard = deps.shardsOf ? { shard: (await deps.shardsOf([view.instanceId]))[0] ?? null } : {};
+    res.json({ success: true, instanceId: view.instanceId, status: view.status, connected: view.status === 'connected', ...shard, restriction, instance: instanceJson(view) });
   });
 
   router.get('/instance/:id/qr', async (req, res) => {

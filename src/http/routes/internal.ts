@@ -12,6 +12,8 @@ import { ledgerTtlSeconds, SendLedger } from '../../whatsapp/send-ledger';
 import { INSTANCE_ID_RE } from '../../whatsapp/types';
 import type { SessionManager } from '../../whatsapp/session-manager';
 import { MAX_CHECK_PHONES, NumberChecker } from '../../whatsapp/number-check';
+import type { WriteFence } from '../../whatsapp/host/fence';
+import { AppError } from '../../shared/errors';
 
 const instanceId = z.string().regex(INSTANCE_ID_RE, '1 to 64 letters, digits, _ or -');
 const recipient = z.string().min(1).max(64);
@@ -37,6 +39,16 @@ export interface InternalRouteDeps {
   sessions: Pick<SessionManager, 'connectedSession'>;
   /** the cached number checks the public check-numbers route uses too */
   numbers: Pick<NumberChecker, 'check'>;
+  /**
+   * sharded servers: the fence of this shard's lease of an instance (a never-current one when it
+   * holds none), so a send reaching a shard that does not hold the instance answers not_owner
+   */
+  fence?: (instanceId: string) => { fence: WriteFence; held: boolean };
+}
+
+/** Sharded: the routes that need the socket refuse an instance this shard does not hold (the worker re-resolves). */
+function requireHeld(deps: InternalRouteDeps, instanceId: string): void {
+  if (deps.fence && !deps.fence(instanceId).held) throw new AppError('not_owner', `this shard does not hold instance ${instanceId}`, { instanceId }, { retryAfterMs: 500 });
 }
 
 /**
@@ -55,22 +67,29 @@ export function internalRoutes(deps: InternalRouteDeps): Router {
   router.post('/send', async (req, res) => {
     const body = parseInput(sendBody, req.body ?? {});
     const to = requireWaAddress(body.to);
-    const { result, duplicate } = await ledger.once(body.instanceId, body.messageId, async () => {
-      const session = await sessions.connectedSession(body.instanceId);
-      return session.send(to, body.content, body.messageId);
-    });
+    const { result, duplicate } = await ledger.once(
+      body.instanceId,
+      body.messageId,
+      async () => {
+        const session = await sessions.connectedSession(body.instanceId);
+        return session.send(to, body.content, body.messageId);
+      },
+      deps.fence?.(body.instanceId).fence,
+    );
     res.json({ success: true, waMessageId: result.waMessageId, jid: result.jid, timestamp: result.timestamp, duplicate });
   });
 
   // the workers resolve a checkNumber(s) recipient here: the lookup needs the socket, the cache is the server's
   router.post('/check', async (req, res) => {
     const body = parseInput(checkBody, req.body ?? {});
+    requireHeld(deps, body.instanceId);
     res.json({ success: true, results: await deps.numbers.check(body.instanceId, body.phones) });
   });
 
   router.post('/presence', async (req, res) => {
     const body = parseInput(presenceBody, req.body ?? {});
     const to = requireWaAddress(body.to);
+    requireHeld(deps, body.instanceId);
     const session = await sessions.connectedSession(body.instanceId);
     await session.sendPresence({ to, state: body.state });
     res.json({ success: true });
@@ -81,6 +100,7 @@ export function internalRoutes(deps: InternalRouteDeps): Router {
     const targets = 'messages' in body ? body.messages : [{ chatId: body.chatId, messageId: body.messageId, participant: body.participant }];
     // every target is parsed before anything is marked: one bad id refuses the whole request
     const parsed = targets.map((t) => ({ chat: requireWaAddress(t.chatId, 'chatId'), messageId: t.messageId, participant: t.participant ? requireUserAddress(t.participant) : undefined }));
+    requireHeld(deps, body.instanceId);
     const session = await sessions.connectedSession(body.instanceId);
     await session.markRead(parsed);
     res.json({ success: true, count: targets.length });

@@ -17,6 +17,8 @@ export class AuthHolder {
     private readonly keys: RedisKeys,
     private readonly instanceId: string,
     private readonly logger: AuthStoreLogger,
+    /** the shard lease's epoch (sharded servers): every write checks it */
+    private readonly fenceEpoch?: number,
   ) {}
 
   get linked(): boolean {
@@ -25,7 +27,7 @@ export class AuthHolder {
 
   load(): Promise<RedisAuthStore> {
     if (!this.loading) {
-      this.loading = loadAuthStore(this.baileys, this.redis, this.keys, this.instanceId, this.logger).then(
+      this.loading = loadAuthStore(this.baileys, this.redis, this.keys, this.instanceId, this.logger, this.fenceEpoch).then(
         (auth) => (this.current = auth),
         (err: unknown) => {
           this.loading = undefined;

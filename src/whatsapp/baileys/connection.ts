@@ -48,7 +48,7 @@ export class Connection {
     private readonly p: ConnectionParts,
   ) {
     this.pairingPhone = options.pairingPhone;
-    this.auth = new AuthHolder(d.baileys, d.redis, d.keys, options.instanceId, p.log);
+    this.auth = new AuthHolder(d.baileys, d.redis, d.keys, options.instanceId, p.log, options.fenceEpoch);
     this.chain = new SerialChain((err) => p.log.error('baileys event handler failed', { instanceId: options.instanceId, error: err.message }));
     this.reconnect = reconnectOptions(d.config);
     this.events = {

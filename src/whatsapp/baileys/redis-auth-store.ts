@@ -7,11 +7,15 @@
  * - keys.set throws when Redis fails, so Baileys' transaction commit retries it;
  * - a null/falsy value in a key set deletes that id (Baileys' contract);
  * - creds writes are ordered and coalesced (always the whole, latest creds object);
- * - after remove(), late writes from a closing socket are dropped instead of re-creating keys.
+ * - after remove(), late writes from a closing socket are dropped instead of re-creating keys;
+ * - with a fence (a shard's lease, sharded servers only) every write checks the instance's epoch in
+ *   the same Lua call: once another shard claimed the instance, this store stops writing.
  */
 import type { Redis } from 'ioredis';
 import type { AuthenticationCreds, AuthenticationState, SignalDataSet, SignalDataTypeMap, SignalKeyStore } from '@whiskeysockets/baileys' with { 'resolution-mode': 'import' };
 import type { RedisKeys } from '../../shared/keys';
+import { FencedWriter } from '../host/fence';
+import { hashOps } from './auth-key-ops';
 import type { Baileys } from './loader';
 
 /** Every key type of Baileys 7's SignalDataTypeMap (lib/Types/Auth.d.ts). */
@@ -53,6 +57,8 @@ export async function loadAuthStore(
   keys: RedisKeys,
   instanceId: string,
   logger: AuthStoreLogger,
+  /** the shard lease's epoch (sharded servers); absent: writes as a single server does */
+  fenceEpoch?: number,
 ): Promise<RedisAuthStore> {
   const { BufferJSON, initAuthCreds, proto } = baileys;
   const enc = (v: unknown) => JSON.stringify(v, BufferJSON.replacer);
@@ -63,6 +69,12 @@ export async function loadAuthStore(
   const raw = await redis.get(credsKey);
   const creds = raw ? (dec(raw) as AuthenticationCreds) : initAuthCreds();
   let removed = false;
+  const fenced = fenceEpoch === undefined ? undefined : new FencedWriter(redis, { epochKey: keys.leaseEpoch(instanceId), epoch: fenceEpoch });
+  /** a refused write: another shard holds the instance now, so this (stale) store writes nothing more */
+  const fencedOut = () => {
+    if (!removed) logger.error('auth state write refused: another shard claimed this instance; this session stops writing', { instanceId, epoch: fenceEpoch });
+    removed = true;
+  };
 
   const keyStore: SignalKeyStore = {
     async get<T extends keyof SignalDataTypeMap>(type: T, ids: string[]) {
@@ -79,6 +91,10 @@ export async function loadAuthStore(
     },
     async set(data: SignalDataSet) {
       if (removed) return;
+      if (fenced) {
+        if (!(await fenced.hashOps(hashOps(data, typeKey, enc)))) fencedOut();
+        return;
+      }
       const multi = redis.multi();
       let ops = 0;
       for (const [type, entries] of Object.entries(data)) {
@@ -108,6 +124,10 @@ export async function loadAuthStore(
       if (failed) throw failed;
     },
     async clear() {
+      if (fenced) {
+        if (!(await fenced.del(SIGNAL_KEY_TYPES.map(typeKey)))) fencedOut();
+        return;
+      }
       await redis.del(...SIGNAL_KEY_TYPES.map(typeKey));
     },
   };
@@ -121,7 +141,9 @@ export async function loadAuthStore(
     while (dirty && !removed) {
       dirty = false;
       try {
-        await redis.set(credsKey, enc(creds));
+        if (fenced) {
+          if (!(await fenced.set(credsKey, enc(creds)))) fencedOut();
+        } else await redis.set(credsKey, enc(creds));
         failures = 0;
       } catch (err) {
         dirty = true;

@@ -1,0 +1,40 @@
+import { Router } from 'express';
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../../shared/keys';
+import { AppError } from '../../shared/errors';
+import type { SendBudget } from '../../budget/send-budget';
+import { budgetView } from '../../budget/budget-view';
+import { paramInstanceId } from './instances';
+
+export interface BudgetRouteDeps {
+  budget: SendBudget;
+  redis: Redis;
+  keys: RedisKeys;
+  registry: { get(instanceId: string): Promise<unknown> };
+}
+
+/**
+ * The send budget of one number (docs/api.md "The send budget"):
+ *   GET  /instance/:id/budget        caps, used per window, next free slot, hold, warm-up, new chats, health, suppressions
+ *   POST /instance/:id/health/reset  an operator's reset of the health score (its counted inputs are forgotten)
+ */
+export function budgetRouter(deps: BudgetRouteDeps): Router {
+  const router = Router();
+  const known = async (instanceId: string) => {
+    if (!(await deps.registry.get(instanceId))) throw new AppError('instance_not_found', `instance ${instanceId} does not exist`);
+  };
+
+  router.get('/instance/:id/budget', async (req, res) => {
+    const instanceId = paramInstanceId(req);
+    await known(instanceId);
+    res.json({ success: true, ...(await budgetView(deps.budget, deps.redis, deps.keys, instanceId)) });
+  });
+
+  router.post('/instance/:id/health/reset', async (req, res) => {
+    const instanceId = paramInstanceId(req);
+    await known(instanceId);
+    const health = await deps.budget.health.reset(instanceId, deps.budget.now());
+    res.json({ success: true, instanceId, health });
+  });
+  return router;
+}

@@ -1,0 +1,37 @@
+import { useState } from 'preact/hooks';
+import { html } from './html.js';
+import { api, errorText } from './api.js';
+import type { Me } from './format.js';
+
+/** The API key (the admin API_KEY or a scoped key) opens a session; the key is not kept in the page. */
+export function LoginView({ onLogin }: { onLogin: (me: Me) => void }) {
+  const [key, setKey] = useState('');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError('');
+    try {
+      const r = await api<{ me: Me }>('POST', '/login', { key });
+      setKey('');
+      onLogin(r.me);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`
+    <main class="login">
+      <h1>WhatsApp queue daemon</h1>
+      <form onSubmit=${submit}>
+        <label for="api-key">API key</label>
+        <input id="api-key" type="password" autocomplete="current-password" required value=${key} onInput=${(e: Event) => setKey((e.target as HTMLInputElement).value)} />
+        <p class="hint">API_KEY from .env, or a scoped key made with POST /keys (it sees only its instances).</p>
+        <button type="submit" disabled=${busy}>Log in</button>
+        ${error ? html`<p class="error" role="alert">${error}</p>` : null}
+      </form>
+    </main>
+  `;
+}
