@@ -20,6 +20,8 @@ export async function campaignEtaMs(budget: SendBudget, instanceId: string, pend
     warmupOptions: d.warmup,
     meanGapMs: gap,
     usedToday: usage.day,
+    usedHour: usage.hour,
+    hourStart: usage.oldestInHour,
     identical: !opts.templated,
     holdUntil: hold?.until,
     now,

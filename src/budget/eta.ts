@@ -11,8 +11,10 @@ export interface EtaInput {
   warmupOptions: Pick<WarmupOptions, 'start' | 'factor'>;
   /** the mean gap between sends (gap + half the jitter, the caller's minimum included) */
   meanGapMs: number;
-  /** sends already counted today */
+  /** sends already counted today, in the rolling hour, and when the oldest of those entered it */
   usedToday: number;
+  usedHour?: number;
+  hourStart?: number;
   /** every recipient gets the same text (no template variables): identical-content spreading applies */
   identical: boolean;
   /** a hold in force now frees at this time */
@@ -43,13 +45,20 @@ export function budgetEtaMs(i: EtaInput): number {
   for (let d = 0; d < MAX_DAYS; d++) {
     const midnight = nextLocalMidnight(new Date(t));
     const room = Math.min(dayCap > 0 ? Math.max(dayCap - used, 0) : Infinity, fits(midnight - t, stretch));
-    if (left <= room) return t + stretch(left) - i.now;
+    if (left <= room) return Math.max(t + stretch(left), d === 0 ? withinHour(i, left, stretch) : 0) - i.now;
     left -= room;
     t = midnight;
     used = 0;
     dayCap = nextDayCap(i, d + 1);
   }
   return t - i.now;
+}
+
+/** Today's first stretch shares the rolling hour with the sends already in it: they started its first hour. */
+function withinHour(i: EtaInput, n: number, stretch: (n: number) => number): number {
+  const used = i.usedHour ?? 0;
+  if (!used || !(i.caps.perHour > 0)) return 0;
+  return (i.hourStart ?? i.now) + stretch(used + n);
 }
 
 /** n sends at `fast` an hour, at most `perHour` in any hour: full hours of bursts, then the rest. */

@@ -31,9 +31,13 @@ export interface ClusterControlDeps {
   runsHere: (instanceId: string) => boolean;
 }
 
+/** creates placed here count against their shard until its directory entry shows them */
+const RECENT_MS = 3000;
+
 export class ClusterControl implements ShardControl {
   readonly enabled = true;
   readonly shardId: string;
+  private recent: Array<{ shardId: string; at: number }> = [];
 
   constructor(private readonly d: ClusterControlDeps) {
     this.shardId = d.shardId;
@@ -58,7 +62,13 @@ export class ClusterControl implements ShardControl {
 
   async placeNew(): Promise<InstanceOwner | undefined> {
     const shards = await this.d.directory.placeable();
-    const id = leastLoaded(shards);
+    // entries are up to a scan old: a burst of creates would all land on the same shard without this
+    const now = Date.now();
+    this.recent = this.recent.filter((r) => now - r.at < RECENT_MS);
+    // (only those placed after the shard wrote its entry: the entry already counts the older ones)
+    const loads = shards.map((s) => ({ shardId: s.shardId, instances: s.instances + this.recent.filter((r) => r.shardId === s.shardId && r.at > s.seenAt).length }));
+    const id = leastLoaded(loads);
+    if (id) this.recent.push({ shardId: id, at: now });
     const s = shards.find((x) => x.shardId === id);
     return s ? { shardId: s.shardId, internalUrl: s.internalUrl } : undefined;
   }

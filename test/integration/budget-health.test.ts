@@ -45,10 +45,10 @@ describe('health score', () => {
     expect(budget.health.score).toBeLessThan(40);
     expect(budget.health.penalties.lateRejections).toBe(50);
     expect(budget.hold).toMatchObject({ rule: 'health' });
-    // one event per level change: ok -> slow -> paused (the rejections arrive faster than the receipts mature)
+    // one event per level change, from ok to paused (through slow when an evaluation falls between the thresholds)
     const changes = (await healthEvents()).map((e) => `${e.data.previousLevel}>${e.data.level}`);
-    expect(changes).toContain('slow>paused');
-    expect(changes[0]).toMatch(/^ok>/);
+    expect(changes[0]).toMatch(/^ok>(slow|paused)$/);
+    expect(changes.at(-1)).toMatch(/>paused$/);
     expect(new Set(changes).size).toBe(changes.length);
 
     // nothing more is sent while paused

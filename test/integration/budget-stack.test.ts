@@ -4,6 +4,9 @@ import { messageWorkerSpec } from '../../src/apps/message-worker/wiring';
 import { startWorker } from '../../src/apps/_runtime/worker-process';
 import { silentLogger } from '../../src/shared/logger';
 import type { Running } from '../../src/shared/lifecycle';
+import IORedis from 'ioredis';
+import { redisKeys } from '../../src/shared/keys';
+import { REDIS_URL } from '../helpers/env';
 
 /**
  * The send budget through the whole sandbox stack (real server, message-worker and broadcast-worker
@@ -17,6 +20,7 @@ jest.setTimeout(60_000);
 
 const stack = new BroadcastStack('budget-stack');
 let messageWorker: Running;
+const redis = new IORedis(REDIS_URL);
 const phone = (i: number) => `5511988${String(i).padStart(6, '0')}`;
 
 beforeAll(async () => {
@@ -32,6 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await messageWorker?.close();
   await stack.stop();
+  redis.disconnect();
 });
 
 const send = (instanceId: string, to: string, message: string, extra: Record<string, unknown> = {}) => stack.call('POST', '/queue/add-message', { instanceId, phone: to, message, ...extra });
@@ -101,6 +106,7 @@ describe('new chats and replies', () => {
 
     // a customer writes; the agent's reply goes out at once, the cap still holding new chats
     expect((await stack.call('POST', '/instance/nc-1/sandbox/incoming', { from: phone(102), text: 'Vocês entregam hoje?' })).status).toBe(201);
+    await waitFor(async () => (await redis.zscore(redisKeys(stack.prefix).inboundChats('nc-1'), phone(102))) !== null, { what: 'inbound chat recorded' });
     const reply = await send('nc-1', phone(102), 'Sim, até as 18h!');
     await waitFor(async () => ['sent', 'delivered', 'read'].includes((await message(reply.body.messageId))?.status), { what: 'reply sent' });
     const budget = (await stack.call('GET', '/instance/nc-1/budget')).body;
@@ -126,8 +132,25 @@ describe('new chats and replies', () => {
     expect(await sentTo('nc-1', phone(101))).toHaveLength(0);
   });
 
+  it('exports the budget in /metrics', async () => {
+    const text = (await stack.call('GET', '/metrics')).body as string;
+    expect(text).toMatch(/wa_budget_cap\{[^}]*instance="nc-1"[^}]*window="new_chats"[^}]*\} 1/);
+    expect(text).toMatch(/wa_budget_used\{[^}]*instance="nc-1"[^}]*window="day"[^}]*\} [1-9]/);
+    expect(text).toMatch(/wa_instance_health\{[^}]*instance="nc-1"[^}]*\} \d+/);
+    expect(text).toMatch(/wa_suppressions\{[^}]*instance="oo-1"[^}]*\} 2/);
+  });
+
   it('refuses unknown settings at create, and answers 404 for the budget of an unknown instance', async () => {
     expect((await stack.call('POST', '/instance/create', { instanceId: 'bad-settings', settings: { perMinut: 5 } })).status).toBe(400);
     expect((await stack.call('GET', '/instance/nobody/budget')).status).toBe(404);
+    // settings change after create: the keys given replace theirs, the others stay
+    const changed = await stack.call('POST', '/instance/nc-1/settings', { perMinute: 50, numberSince: '2021-03-01' });
+    expect(changed.status).toBe(200);
+    expect(changed.body.settings).toEqual({ newChatsPerDay: 1, perMinute: 50, numberSince: '2021-03-01T00:00:00.000Z' });
+    expect((await stack.call('POST', '/instance/nc-1/settings', { perMinut: 5 })).status).toBe(400);
+    expect((await stack.call('POST', '/instance/nobody/settings', { perMinute: 5 })).status).toBe(404);
+    // the warm-up's age without numberSince: when the number first connected
+    const view = (await stack.call('GET', '/instance/oo-1/status')).body.instance;
+    expect(view.linkedAt).toBeGreaterThanOrEqual(view.createdAt);
   });
 });

@@ -122,6 +122,8 @@ describe('single messages count against the daily cap', () => {
 
     // the cap holds the campaign, never an agent's reply to a chat that wrote: it goes out, counted past the cap
     expect((await stack.call('POST', '/instance/budget-1/sandbox/incoming', { from: phone(50), text: 'oi, e o meu pedido?' })).status).toBe(201);
+    // the chat is recorded as the event leaves whatsapp-server (not awaited: a CRM answers after the webhook)
+    await waitFor(async () => (await redis.zscore(keys().inboundChats('budget-1'), phone(50))) !== null, { what: 'inbound chat recorded' });
     await sendSingle('budget-1', 50);
     await waitFor(async () => (await b.dailyCount('budget-1')) === N + 2, { what: 'reply past the cap counted' });
     await sleep(300);

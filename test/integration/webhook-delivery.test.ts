@@ -12,6 +12,8 @@ import { EventPublisher } from '../../src/queues/publisher';
 import { createServerApp } from '../../src/http/server-app';
 import { publicRoom, PublicRoomDeps } from '../../src/http/rooms/public';
 import { createAccess } from '../../src/http/access/authenticate';
+import { InstanceRegistry } from '../../src/whatsapp/instances/registry';
+import { redisKeys } from '../../src/shared/keys';
 import { verifySignature } from '../../src/webhooks/signature';
 import { WebhookDeliverer } from '../../src/webhooks/deliver';
 import { DeadLetterStore } from '../../src/webhooks/dead-letters';
@@ -56,7 +58,9 @@ beforeAll(async () => {
   redis = new IORedis(REDIS_URL);
   // only the public room's webhook routes are used here: no sessions, events or add-message
   const access = createAccess({ apiKey: TEST_SECRETS.API_KEY, redis, prefix, ratePerMin: 0 });
-  const deps = { config, logger, redis, queues: producer.queues, access, events: publisher } as unknown as PublicRoomDeps;
+  // the public room reads the instance registry through the sessions
+  const sessions = { registry: new InstanceRegistry(redis, redisKeys(prefix)) };
+  const deps = { config, logger, redis, queues: producer.queues, access, events: publisher, sessions } as unknown as PublicRoomDeps;
   app = createServerApp({ logger, health: { processName: 'whatsapp-server', redis, queues: Object.values(producer.queues) }, rooms: [], fallback: publicRoom(deps) });
 });
 

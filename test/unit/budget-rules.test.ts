@@ -132,6 +132,8 @@ describe('budget ETA', () => {
     // 10 today, then 50 the next day and 40 the day after from midnight
     expect(capped).toBe(new Date(2025, 7, 31).getTime() + 40 * 4000 - base.now);
     expect(budgetEtaMs({ ...base, holdUntil: base.now + 60_000 })).toBe(460_000);
+    // 150 already in the rolling hour (since 30 min ago): 50 fit in it, the other 50 wait for the next hour
+    expect(budgetEtaMs({ ...base, usedHour: 150, hourStart: base.now - 1_800_000 })).toBe(1_800_000 + 50 * 4000);
   });
 });
 

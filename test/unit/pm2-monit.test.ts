@@ -35,6 +35,12 @@ describe('pm2 monit reporter', () => {
     expect(await reporter.collect()).toEqual({ x: { value: 1 } });
   });
 
+  it('takes probes added later (features built after the reporter, such as the send budget)', async () => {
+    const reporter = startPm2Monit([{ name: 'a', value: () => 1 }], { intervalMs: 10, enabled: false });
+    reporter.add({ name: 'Budget holds/min', value: () => 3 });
+    expect(await reporter.collect()).toEqual({ a: { value: 1 }, 'Budget holds/min': { value: 3 } });
+  });
+
   it('per minute: the increase of a counter scaled to one minute', async () => {
     const registry = new Registry();
     const counter = new Counter({ name: 'c_total', help: 'h', labelNames: ['outcome'], registers: [registry] });

@@ -84,6 +84,13 @@ class Stack {
       WEBHOOK_URL_CAMPAIGN: `${this.receiver.url}/crm/campaigns`,
       PACING_MIN_GAP_MS: '0',
       PACING_JITTER_MS: '0',
+      // drills measure reliability, not the anti-ban rules: the send budget's caps and warm-up are off
+      BUDGET_PER_MINUTE: '0',
+      BUDGET_PER_HOUR: '0',
+      BUDGET_PER_DAY: '0',
+      BUDGET_NEW_CHATS_PER_DAY: '0',
+      BUDGET_IDENTICAL_PER_HOUR: '0',
+      BUDGET_WARMUP: 'off',
       RESTORE_JITTER_MS: '0',
       LOG_LEVEL: 'warn',
       CRON_HEARTBEAT: 'off',

@@ -111,7 +111,7 @@ export function publicRoom(deps: PublicRoomDeps): HttpRoom {
   // the send budget: a number's budget and health reset, the suppression list
   if (deps.budget) {
     router.use(
-      budgetRouter({ budget: deps.budget, redis, keys: redisKeys(config.QUEUE_PREFIX), registry: deps.sessions.registry }),
+      budgetRouter({ budget: deps.budget, redis, keys: redisKeys(config.QUEUE_PREFIX), registry: deps.sessions.registry, update: (id, fields) => deps.sessions.update(id, fields) }),
       suppressionsRouter({ suppressions: deps.budget.suppressions, registry: deps.sessions.registry }),
     );
   }

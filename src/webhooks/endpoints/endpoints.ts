@@ -38,6 +38,7 @@ export class WebhookEndpoints {
   readonly store: EndpointStore;
   readonly gate: EndpointGate;
   readonly waker: BacklogWaker;
+  private readonly waking = new Set<string>();
 
   constructor(private readonly deps: WebhookEndpointsDeps) {
     const { config, logger } = deps;
@@ -59,6 +60,7 @@ export class WebhookEndpoints {
         }
       },
       onPauseOver: (ep) => this.waker.probeLater(ep.id, 0),
+      onRecovered: (ep) => this.wakeAll(ep.id),
     });
   }
 
@@ -92,11 +94,15 @@ export class WebhookEndpoints {
     await this.gate.close();
   }
 
+  /** One wake at a time per endpoint (many deliveries in flight may see the recovery together). */
   private wakeAll(endpointId: string): void {
+    if (this.waking.has(endpointId)) return;
+    this.waking.add(endpointId);
     this.waker
       .wake(endpointId)
       .then((n) => n && this.deps.logger.info('webhook endpoint back: held deliveries woken', { endpointId, woken: n }))
-      .catch((err: Error) => this.deps.logger.warn('could not wake held deliveries', { endpointId, error: err.message }));
+      .catch((err: Error) => this.deps.logger.warn('could not wake held deliveries', { endpointId, error: err.message }))
+      .finally(() => this.waking.delete(endpointId));
   }
 
   private report(ep: Endpoint, data: Omit<WebhookEndpointData, 'endpointId' | 'url'>): void {

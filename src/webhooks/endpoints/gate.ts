@@ -26,6 +26,11 @@ export interface GateOptions {
   onChange: (endpoint: Endpoint, change: BreakerChange) => void;
   /** the pause of a circuit this process opened is over: wake one held delivery as the probe */
   onPauseOver: (endpoint: Endpoint) => void;
+  /**
+   * an answer after failures in a row while the circuit stayed closed (too few events to open
+   * it): the deliveries waiting for their next scheduled retry may go now
+   */
+  onRecovered: (endpoint: Endpoint) => void;
 }
 
 /**
@@ -84,10 +89,7 @@ export class EndpointGate {
   /** A 2xx: counted (in memory), and the breaker reset when it had failures (closed after a probe). */
   async succeeded(ep: Endpoint, admission: { probe: boolean; failures: number }, ms: number): Promise<void> {
     this.stats.add(ep.id, ms);
-    if (admission.probe || admission.failures > 0) {
-      await this.breaker.recordSuccess(ep.id, 1);
-      this.remember(ep.id, { disabled: false, failures: 0, openUntil: 0 });
-    }
+    if (admission.probe || admission.failures > 0) await this.answered(ep, admission.failures);
   }
 
   /**
@@ -98,12 +100,21 @@ export class EndpointGate {
   async failed(ep: Endpoint, admission: { probe: boolean; failures: number }, message: string, httpStatus: number | undefined, countsAgainstEndpoint: boolean): Promise<CircuitState | undefined> {
     await this.store.noteFailure(ep.id, message, httpStatus);
     if (!countsAgainstEndpoint) {
-      if (admission.probe || admission.failures > 0) await this.breaker.recordSuccess(ep.id, 1);
+      if (admission.probe || admission.failures > 0) await this.answered(ep, admission.failures);
       return undefined;
     }
     const state = await this.breaker.recordFailure(ep.id, message);
     this.remember(ep.id, { disabled: false, failures: state.failures, openUntil: state.open ? Date.now() + state.retryAfterMs : 0 });
     return state;
+  }
+
+  /** The endpoint answered after failures: the breaker forgets them (closing it after a probe). */
+  private async answered(ep: Endpoint, failures: number): Promise<void> {
+    const closed = await this.breaker.recordSuccess(ep.id, 1);
+    this.remember(ep.id, { disabled: false, failures: 0, openUntil: 0 });
+    // a close is reported (and wakes the backlog) through onChange. One failure between successes
+    // is about one event (it keeps its schedule); two or more in a row were the endpoint's
+    if (!closed && failures >= Math.min(2, this.opts.threshold)) this.opts.onRecovered(ep);
   }
 
   /** Forget what was read of an endpoint (after disable or enable). */
