@@ -1,4 +1,5 @@
 import { waitFor } from '../helpers/env';
+import { redisKeys } from '../../src/shared/keys';
 import { BroadcastStack } from '../helpers/broadcast-stack';
 import { MessagingStack } from '../helpers/messaging-stack';
 import { messageWorkerSpec } from '../../src/apps/message-worker/wiring';
@@ -73,6 +74,8 @@ describe('restriction state through the sandbox', () => {
 
     const inbound = await stack.call('POST', `/instance/${ID}/sandbox/incoming`, { from: '5511999990302', text: 'oi, quero saber do pedido' });
     expect(inbound.status).toBe(201);
+    // whatsapp-server records the chat next to the event, without holding the event for it
+    await waitFor(async () => (await stack.server.deps.redis.zscore(redisKeys(stack.prefix).inboundChats(ID), '5511999990302')) !== null, { what: 'chat recorded as one that wrote to us' });
     const reply = await send('5511999990302', 'Seu pedido saiu!');
     await waitFor(async () => ['sent', 'delivered', 'read'].includes((await message(reply.body.messageId))?.status), { what: 'reply sent' });
     expect(await sentTo('5511999990302')).toHaveLength(1);

@@ -190,7 +190,8 @@ describe('sandbox incoming messages and media', () => {
     });
     expect(res.status).toBe(201);
     const id = res.body.message.messageId;
-    const [event] = (await events('shop-1', 'message.received')).filter((e) => e.data.messageId === id);
+    // the event reaches the queue after whatsapp-server's observers (statuses, inbound chats, opt-out, log)
+    const event = await waitFor(async () => (await events('shop-1', 'message.received')).find((e) => e.data.messageId === id), { what: 'message.received queued' });
     expect(event.data).toMatchObject({ chatId: '5511977776666@s.whatsapp.net', isGroup: false, from: '5511977776666', pushName: 'Ana', type: 'image', text: 'veja' });
     expect(event.targetUrl).toBe(HOOK);
     const media = await call('GET', `/instance/shop-1/media/${id}`);
