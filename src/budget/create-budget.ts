@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../shared/config';
 import { redisKeys } from '../shared/keys';
-import { RestrictionStore } from '../whatsapp/restriction-store';
+import { RestrictionStore } from '../whatsapp/restriction/store';
 import { InboundChats } from '../whatsapp/inbound-chats';
 import { budgetDefaults, BudgetConfig } from './defaults';
 import { SendBudget, SendBudgetOptions } from './send-budget';

@@ -3,7 +3,7 @@ import type { RedisKeys } from '../shared/keys';
 import { ScriptRunner } from '../shared/script-runner';
 import type { AnyEventInput } from '../events/envelope';
 import type { InstanceHealthData } from '../events/budget-data';
-import { isTimelocked, RestrictionState } from '../whatsapp/restriction';
+import { isTimelocked, RestrictionState } from '../whatsapp/restriction/rules';
 import { HealthInputs, HealthLevel, HealthOptions, HealthPenalties, healthScore } from './health-score';
 
 export interface HealthView {

@@ -1,4 +1,4 @@
-import type { RestrictionState } from '../whatsapp/restriction';
+import type { RestrictionState } from '../whatsapp/restriction/rules';
 
 /**
  * Where the new-chat rules read from: RestrictionStore (Redis, written by whatsapp-server) and

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../shared/keys';
 import type { AnyEventInput } from '../events/envelope';
 import type { SendContent } from '../channels/content';
-import { restrictionHold } from '../whatsapp/restriction';
+import { restrictionHold } from '../whatsapp/restriction/rules';
 import { DailyCounter } from './daily-cap';
 import type { BudgetCaps, BudgetDefaults } from './defaults';
 import { quietUntil, QuietHours } from './quiet-hours';

@@ -1,5 +1,5 @@
 import { withTimeout } from '../shared/redis';
-import { isTimelocked, RestrictionState } from '../whatsapp/restriction';
+import { isTimelocked, RestrictionState } from '../whatsapp/restriction/rules';
 import type { ProcessMetrics } from './registry';
 
 const SCRAPE_TIMEOUT_MS = 1500;

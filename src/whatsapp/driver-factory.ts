@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Config } from '../shared/config';
 import type { Logger } from '../shared/logger';
-import { createSandboxDriver } from './sandbox-driver';
+import { createSandboxDriver } from './sandbox/driver';
 import type { SessionDriver } from './types';
 
 export interface DriverDeps {

@@ -7,7 +7,7 @@ import type { AnyEventInput } from '../events/envelope';
 import type { SendContent, SendResult } from '../channels/content';
 import type { WaAddress } from './address';
 import type { Channel } from '../channels/channel';
-import type { RestrictionSignal } from './restriction';
+import type { RestrictionSignal } from './restriction/rules';
 
 
 export type InstanceStatus =

@@ -1,6 +1,6 @@
 import { waitFor } from '../helpers/env';
 import { MessagingStack } from '../helpers/messaging-stack';
-import { sandboxLid } from '../../src/whatsapp/sandbox-incoming';
+import { sandboxLid } from '../../src/whatsapp/sandbox/incoming';
 
 /** SANDBOX_LID_CONTACTS: the sandbox's contacts have LIDs, as contacts WhatsApp moved to LIDs do. */
 const stack = new MessagingStack('sandbox-lid');

@@ -3,7 +3,7 @@ import type { TestEvent } from '../helpers/env';
 import IORedis from 'ioredis';
 import { cleanupPrefix, REDIS_URL, sleep, testConfig, uniquePrefix, waitFor } from '../helpers/env';
 import { silentLogger } from '../../src/shared/logger';
-import { createSandboxDriver } from '../../src/whatsapp/sandbox-driver';
+import { createSandboxDriver } from '../../src/whatsapp/sandbox/driver';
 import { SessionManager } from '../../src/whatsapp/session-manager';
 import { newMessageId } from '../../src/whatsapp/ids';
 

@@ -1,5 +1,5 @@
-import { isBrazilianEightDigitMobile, phoneForms } from '../../src/whatsapp/brazil-phone';
-import { sandboxHasAccount, sandboxLookup } from '../../src/whatsapp/sandbox-numbers';
+import { isBrazilianEightDigitMobile, phoneForms } from '../../src/whatsapp/numbers/brazil-phone';
+import { sandboxHasAccount, sandboxLookup } from '../../src/whatsapp/sandbox/numbers';
 
 describe('Brazilian ninth digit (phoneForms)', () => {
   it('an 8-digit mobile (6-9 first) is also tried with the 9, and the 9-digit form comes first', () => {

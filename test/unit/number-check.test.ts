@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { NumberChecker } from '../../src/whatsapp/number-check';
+import { NumberChecker } from '../../src/whatsapp/numbers/number-check';
 import { lookupNumbers, UsyncSocket } from '../../src/whatsapp/baileys/number-lookup';
 import { Baileys, loadBaileys } from '../../src/whatsapp/baileys/loader';
 import type { NumberLookup } from '../../src/whatsapp/types';

@@ -1,12 +1,12 @@
-import { applySignal, defaultRestriction, isTimelocked, restrictionHold, restrictionView, sameRestriction } from '../../src/whatsapp/restriction';
+import { applySignal, defaultRestriction, isTimelocked, restrictionHold, restrictionView, sameRestriction } from '../../src/whatsapp/restriction/rules';
 import { capSignal, timelockSignal } from '../../src/whatsapp/baileys/restriction-events';
-import { restrictionSignals } from '../../src/whatsapp/sandbox-restriction';
+import { restrictionSignals } from '../../src/whatsapp/sandbox/restriction';
 
 const T0 = Date.parse('2025-08-29T12:00:00.000Z');
 const HOLD = 30 * 60_000;
 const min = (n: number) => n * 60_000;
 
-describe('restriction rules (src/whatsapp/restriction.ts)', () => {
+describe('restriction rules (src/whatsapp/restriction/rules.ts)', () => {
   it('a 463 marks the timelock with no end, assumed for the hold after the last 463', () => {
     const s = applySignal(defaultRestriction(), { kind: 'ack_463' }, T0, HOLD);
     expect(s.reachoutTimelock).toEqual({ active: true, source: 'ack_463', since: new Date(T0).toISOString(), assumedUntil: new Date(T0 + HOLD).toISOString() });

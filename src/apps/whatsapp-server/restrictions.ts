@@ -7,8 +7,8 @@ import type { ProcessMetrics } from '../../metrics/registry';
 import { registerRestrictionGauges } from '../../metrics/restriction-gauges';
 import type { LateRejection } from '../../messages/late-rejection';
 import { InboundChats } from '../../whatsapp/inbound-chats';
-import { RestrictionStore } from '../../whatsapp/restriction-store';
-import { inboundChatsObserver, restrictionObserver } from '../../whatsapp/restriction-observers';
+import { RestrictionStore } from '../../whatsapp/restriction/store';
+import { inboundChatsObserver, restrictionObserver } from '../../whatsapp/restriction/observers';
 import type { WhatsAppSession } from '../../whatsapp/types';
 
 export interface ServerRestrictions {

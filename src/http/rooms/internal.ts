@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
 import type { SessionManager } from '../../whatsapp/session-manager';
-import type { NumberChecker } from '../../whatsapp/number-check';
+import type { NumberChecker } from '../../whatsapp/numbers/number-check';
 import { requireInternalToken } from '../auth';
 import { requireRedis } from '../health';
 import { internalRoutes, InternalRouteDeps } from '../routes/internal';

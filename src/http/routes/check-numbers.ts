@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { parseInput } from '../../shared/parse-input';
-import { MAX_CHECK_PHONES, NumberChecker } from '../../whatsapp/number-check';
+import { MAX_CHECK_PHONES, NumberChecker } from '../../whatsapp/numbers/number-check';
 import { paramInstanceId } from './instances';
 
 /** Phones often arrive as JSON numbers; both forms are accepted (each is parsed by number-check.ts). */

@@ -6,10 +6,10 @@ import type { Logger } from '../../shared/logger';
 import { parseInput } from '../../shared/parse-input';
 import { AppError } from '../../shared/errors';
 import { MESSAGE_ID_RE } from '../../whatsapp/ids';
-import { simulatedIncomingSchema } from '../../whatsapp/sandbox-incoming';
-import { simulatedRestrictionSchema } from '../../whatsapp/sandbox-restriction';
-import { restrictionView } from '../../whatsapp/restriction';
-import { isSandboxSession } from '../../whatsapp/sandbox-driver';
+import { simulatedIncomingSchema } from '../../whatsapp/sandbox/incoming';
+import { simulatedRestrictionSchema } from '../../whatsapp/sandbox/restriction';
+import { restrictionView } from '../../whatsapp/restriction/rules';
+import { isSandboxSession } from '../../whatsapp/sandbox/driver';
 import type { SessionManager } from '../../whatsapp/session-manager';
 import { paramInstanceId } from './instances';
 

@@ -8,7 +8,7 @@ import { httpUrlSchema } from '../../whatsapp/content-schema';
 import { isEventPattern } from '../../webhooks/subscriptions';
 import type { SessionManager } from '../../whatsapp/session-manager';
 import { assertInstanceId, InstanceView } from '../../whatsapp/instance-view';
-import { restrictionView, RestrictionState } from '../../whatsapp/restriction';
+import { restrictionView, RestrictionState } from '../../whatsapp/restriction/rules';
 import { canSee } from '../access/principal';
 import { codeFields, missingCodeReason } from '../../whatsapp/code-reason';
 import { createSettings, instanceSettingsSchema } from './instance-settings';

@@ -11,7 +11,7 @@ import { sendContentSchema } from '../../whatsapp/content-schema';
 import { ledgerTtlSeconds, SendLedger } from '../../whatsapp/send-ledger';
 import { INSTANCE_ID_RE } from '../../whatsapp/types';
 import type { SessionManager } from '../../whatsapp/session-manager';
-import { MAX_CHECK_PHONES, NumberChecker } from '../../whatsapp/number-check';
+import { MAX_CHECK_PHONES, NumberChecker } from '../../whatsapp/numbers/number-check';
 import type { WriteFence } from '../../whatsapp/host/fence';
 import { AppError } from '../../shared/errors';
 

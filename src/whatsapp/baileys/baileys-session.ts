@@ -25,9 +25,9 @@ import { removeAuthState } from './redis-auth-store';
 import type { SessionDeps } from './session-deps';
 import { LIVE_STATUSES, SessionState } from './session-state';
 import { createSessionCaches } from './socket-config';
-import { RestrictionTracker, sessionRestriction } from '../restriction-tracker';
-import { RestrictionStore } from '../restriction-store';
-import type { RestrictionSignal } from '../restriction';
+import { RestrictionTracker, sessionRestriction } from '../restriction/tracker';
+import { RestrictionStore } from '../restriction/store';
+import type { RestrictionSignal } from '../restriction/rules';
 import { lookupNumbers } from './number-lookup';
 
 const MEDIA_FETCH_TIMEOUT_MS = 60_000;
@@ -52,7 +52,7 @@ export class BaileysSession implements WhatsAppSession {
   readonly instanceId: string;
   private readonly state: SessionState;
   private readonly log: SessionDeps['logger'];
-  /** reachout timelock and new-chat cap: one merge point per instance (restriction-tracker.ts) */
+  /** reachout timelock and new-chat cap: one merge point per instance (restriction/tracker.ts) */
   private readonly restriction: RestrictionTracker;
   private building?: Promise<Built>;
   private built?: Built;

@@ -17,7 +17,7 @@ import { statusFromOwnUpsert, statusFromReceipt, statusFromUpdate } from './rece
 import type { RecentMessages } from './recent-messages';
 import type { SessionCaches } from './socket-config';
 import type { SessionState } from './session-state';
-import type { RestrictionTracker } from '../restriction-tracker';
+import type { RestrictionTracker } from '../restriction/tracker';
 import { capSignal } from './restriction-events';
 
 export interface MessageEventContext {

@@ -11,8 +11,8 @@
  */
 import type { NewChatMessageCapInfo, ReachoutTimelockState } from '@whiskeysockets/baileys' with { 'resolution-mode': 'import' };
 import type { Logger } from '../../shared/logger';
-import type { RestrictionSignal } from '../restriction';
-import type { RestrictionTracker } from '../restriction-tracker';
+import type { RestrictionSignal } from '../restriction/rules';
+import type { RestrictionTracker } from '../restriction/tracker';
 import type { WaSocketLike } from './socket-types';
 
 export function timelockSignal(t: ReachoutTimelockState): RestrictionSignal {

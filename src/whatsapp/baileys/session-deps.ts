@@ -7,7 +7,7 @@ import type { Baileys } from './loader';
 import type { RecentMessages } from './recent-messages';
 import type { SessionCaches } from './socket-config';
 import type { SessionState } from './session-state';
-import type { RestrictionTracker } from '../restriction-tracker';
+import type { RestrictionTracker } from '../restriction/tracker';
 import type { InstanceOwnership, LeaseHolder } from '../host/ownership';
 import type { SocketFactory } from './socket-types';
 import type { VersionSource } from './version';

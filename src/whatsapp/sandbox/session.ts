@@ -1,20 +1,20 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { Config } from '../shared/config';
-import type { Logger } from '../shared/logger';
-import { AppError } from '../shared/errors';
-import { eventInput } from '../events/envelope';
-import type { EventDataMap, EventType } from '../events/catalog';
-import type { ConnectionUpdateData } from '../events/instance-data';
-import type { MessageReceivedData } from '../events/message-data';
-import { canonicalAddress, WaAddress } from './address';
-import { buildIncoming, sandboxLid, SimulatedIncoming, StoredMedia } from './sandbox-incoming';
-import type { CreateSessionOptions, EventSink, InstanceStatus, MediaDownload, NumberLookup, PresenceTarget, ReadTarget, SessionSnapshot, WhatsAppSession } from './types';
-import { sandboxLookup } from './sandbox-numbers';
-import type { SendContent, SendResult } from '../channels/content';
-import { RestrictionTracker, sessionRestriction } from './restriction-tracker';
-import { restrictionSignals, SimulatedRestriction } from './sandbox-restriction';
-import type { RestrictionSignal, RestrictionState } from './restriction';
+import type { Config } from '../../shared/config';
+import type { Logger } from '../../shared/logger';
+import { AppError } from '../../shared/errors';
+import { eventInput } from '../../events/envelope';
+import type { EventDataMap, EventType } from '../../events/catalog';
+import type { ConnectionUpdateData } from '../../events/instance-data';
+import type { MessageReceivedData } from '../../events/message-data';
+import { canonicalAddress, WaAddress } from '../address';
+import { buildIncoming, sandboxLid, SimulatedIncoming, StoredMedia } from './incoming';
+import type { CreateSessionOptions, EventSink, InstanceStatus, MediaDownload, NumberLookup, PresenceTarget, ReadTarget, SessionSnapshot, WhatsAppSession } from '../types';
+import { sandboxLookup } from './numbers';
+import type { SendContent, SendResult } from '../../channels/content';
+import { RestrictionTracker, sessionRestriction } from '../restriction/tracker';
+import { restrictionSignals, SimulatedRestriction } from './restriction';
+import type { RestrictionSignal, RestrictionState } from '../restriction/rules';
 
 export interface LinkedMarker {
   me: NonNullable<SessionSnapshot['me']>;
@@ -131,7 +131,7 @@ export class SandboxSession implements WhatsAppSession {
     return { mimetype: media.mimetype, fileName: media.fileName, size: media.data.length, stream: Readable.from([media.data]) };
   }
 
-  /** The sandbox's directory (sandbox-numbers.ts): numbers ending in 0000 and 8-digit Brazilian mobiles have no account. */
+  /** The sandbox's directory (sandbox/numbers.ts): numbers ending in 0000 and 8-digit Brazilian mobiles have no account. */
   async checkNumbers(phones: string[]): Promise<NumberLookup[]> {
     this.requireConnected();
     await this.sleep(this.ctx.config.SANDBOX_LATENCY_MS);
@@ -151,7 +151,7 @@ export class SandboxSession implements WhatsAppSession {
     return data;
   }
 
-  /** Plays WhatsApp's restriction notifications (sandbox-restriction.ts); resolves with the state after them. */
+  /** Plays WhatsApp's restriction notifications (sandbox/restriction.ts); resolves with the state after them. */
   async simulateRestriction(input: SimulatedRestriction): Promise<RestrictionState> {
     for (const signal of restrictionSignals(input)) await this.restriction.signal(signal);
     return this.restriction.current();

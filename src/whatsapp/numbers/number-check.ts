@@ -13,11 +13,11 @@
  *   depend on who asks); bursts of lookups are themselves a ban signal, so a number is asked once.
  */
 import type { Redis } from 'ioredis';
-import { AppError } from '../shared/errors';
-import type { RedisKeys } from '../shared/keys';
-import { parseWaAddress } from './address';
+import { AppError } from '../../shared/errors';
+import type { RedisKeys } from '../../shared/keys';
+import { parseWaAddress } from '../address';
 import { phoneForms } from './brazil-phone';
-import type { NumberLookup, WhatsAppSession } from './types';
+import type { NumberLookup, WhatsAppSession } from '../types';
 
 /** phones per directory query (see above) */
 export const CHECK_BATCH = 50;

@@ -1,6 +1,6 @@
-import type { Logger } from '../shared/logger';
-import { withTimeout } from '../shared/redis';
-import { applySignal, defaultRestriction, RestrictionSignal, RestrictionState, sameRestriction, timelockEnd } from './restriction';
+import type { Logger } from '../../shared/logger';
+import { withTimeout } from '../../shared/redis';
+import { applySignal, defaultRestriction, RestrictionSignal, RestrictionState, sameRestriction, timelockEnd } from './rules';
 
 export interface RestrictionTrackerOptions {
   instanceId: string;

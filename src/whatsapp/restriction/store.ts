@@ -1,13 +1,13 @@
 import type { Redis } from 'ioredis';
-import type { RedisKeys } from '../shared/keys';
-import type { RestrictionState } from './restriction';
-import { timelockEnd } from './restriction';
+import type { RedisKeys } from '../../shared/keys';
+import type { RestrictionState } from './rules';
+import { timelockEnd } from './rules';
 
 const DAY_MS = 86_400_000;
 
 /**
  * Where an instance's restriction state lives (keys.restriction, one JSON string): written by
- * whatsapp-server from its 'instance.restriction' events (restriction-observers.ts), read by the
+ * whatsapp-server from its 'instance.restriction' events (observers.ts), read by the
  * send budget in message-worker and broadcast-worker, by GET /instance/:id/status and by metrics.
  * Kept the retention after its last change, and at least a day past a running lock's end.
  */

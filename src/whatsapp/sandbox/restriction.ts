@@ -6,7 +6,7 @@
  * without an end (lib/Socket/messages-recv.js:168-171), an active lock without `until` ends 60 s later.
  */
 import { z } from 'zod';
-import type { RestrictionSignal } from './restriction';
+import type { RestrictionSignal } from '../restriction/rules';
 
 const WA_WEB_DEFAULT_LOCK_MS = 60_000;
 

@@ -5,10 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { AppError } from '../shared/errors';
-import { newMessageId } from './ids';
-import { parseWaAddress } from './address';
-import type { MessageReceivedData } from '../events/message-data';
+import { AppError } from '../../shared/errors';
+import { newMessageId } from '../ids';
+import { parseWaAddress } from '../address';
+import type { MessageReceivedData } from '../../events/message-data';
 
 export const simulatedIncomingSchema = z.object({
   /** sender: phone digits (any common notation) or a user JID */

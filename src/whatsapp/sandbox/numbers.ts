@@ -7,8 +7,8 @@
  *   the stand-in's Brazilian contact does (test/harness/README.md, "Network behaviours");
  * - every other number is on WhatsApp (with SANDBOX_LID_CONTACTS, with its sandbox LID).
  */
-import { isBrazilianEightDigitMobile } from './brazil-phone';
-import type { NumberLookup } from './types';
+import { isBrazilianEightDigitMobile } from '../numbers/brazil-phone';
+import type { NumberLookup } from '../types';
 
 export function sandboxHasAccount(phone: string): boolean {
   return !phone.endsWith('0000') && !isBrazilianEightDigitMobile(phone);

@@ -1,11 +1,11 @@
 import { appendFile } from 'node:fs/promises';
 import type { Redis } from 'ioredis';
-import type { Config } from '../shared/config';
-import type { Logger } from '../shared/logger';
-import { redisKeys } from '../shared/keys';
-import { LinkedMarker, SandboxContext, SandboxSession, SendLogEntry } from './sandbox-session';
-import { RestrictionStore } from './restriction-store';
-import type { CreateSessionOptions, EventSink, SessionDriver } from './types';
+import type { Config } from '../../shared/config';
+import type { Logger } from '../../shared/logger';
+import { redisKeys } from '../../shared/keys';
+import { LinkedMarker, SandboxContext, SandboxSession, SendLogEntry } from './session';
+import { RestrictionStore } from '../restriction/store';
+import type { CreateSessionOptions, EventSink, SessionDriver } from '../types';
 
 export interface SandboxDriverDeps {
   config: Config;

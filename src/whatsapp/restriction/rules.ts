@@ -1,6 +1,6 @@
 /**
  * An instance's restriction state (the reachout timelock and the new-chat cap) and the rules that
- * change it. Pure: the tracker (restriction-tracker.ts) applies signals, the store keeps the result
+ * change it. Pure: the tracker (tracker.ts) applies signals, the store keeps the result
  * in Redis, the budget asks restrictionHold() before a send that would open a new chat.
  *
  * The rules, with the Baileys 7.0.0-rc14 source they follow:
@@ -19,7 +19,7 @@
  * - The new-chat cap (messages-recv.js:183-191 -> `message-capping.update`, NewChatMessageCapInfo in
  *   lib/Types/State.d.ts:87-96) is merged field by field: a notification may carry only some.
  */
-import type { InstanceRestrictionData, NewChatCapData, ReachoutTimelockData } from '../events/instance-data';
+import type { InstanceRestrictionData, NewChatCapData, ReachoutTimelockData } from '../../events/instance-data';
 
 export type RestrictionState = Omit<InstanceRestrictionData, 'sandbox'>;
 

@@ -1,6 +1,6 @@
-import type { EventObserver } from '../queues/publisher';
-import type { InboundChats } from './inbound-chats';
-import type { RestrictionStore } from './restriction-store';
+import type { EventObserver } from '../../queues/publisher';
+import type { InboundChats } from '../inbound-chats';
+import type { RestrictionStore } from './store';
 
 /**
  * whatsapp-server's observers of its own events (EventPublisher.observe), run before the event is
