@@ -22,7 +22,7 @@ import { redisKeys } from '../../shared/keys';
 import { EventPublisher } from '../../queues/publisher';
 import { createDriver } from '../../whatsapp/driver-factory';
 import { SessionManager } from '../../whatsapp/session-manager';
-import { NumberChecker } from '../../whatsapp/number-check';
+import { NumberChecker } from '../../whatsapp/numbers/number-check';
 import type { RestoreSummary } from '../../whatsapp/session-restore';
 import type { SessionDriver } from '../../whatsapp/types';
 import { serverOperations, ServerOperations } from './operations';
