@@ -1,4 +1,5 @@
-import type { Router } from 'express';
+import { Router } from 'express';
+import { AppError } from '../shared/errors';
 import { createBullBoard } from '@bull-board/api';
 import { BullAdapter } from '@bull-board/api/bullAdapter';
 import { ExpressAdapter } from '@bull-board/express';
@@ -27,7 +28,15 @@ export function createBoardRouter(queues: Queues, basePath: string): Router {
   // the page is rendered by the adapter's ejs engine: wrap it to serve the offline page (board-page.ts)
   const render = app.engines['.ejs'];
   if (render) app.engine('ejs', (file, options, done) => render(file, options, (err, html) => done(err, err || html === undefined ? html : offlineBoardPage(html))));
-  return app as unknown as Router;
+  // Bull's commands wait for a connection that is not there: with Redis away the board's API would
+  // hang each request until the client gives up. Its data routes answer 503 at once instead.
+  const guarded = Router();
+  guarded.use('/api', (_req, _res, next) => {
+    const down = QUEUE_NAMES.map((name) => queues[name].client.status).find((status) => status !== 'ready');
+    next(down ? new AppError('redis_unavailable', `Redis is unreachable (connection ${down}); the queue board shows data again when it is back`) : undefined);
+  });
+  guarded.use(app as unknown as Router);
+  return guarded;
 }
 
 type RenderEngine = (file: string, options: object, done: (err: Error | null, html?: string) => void) => void;

@@ -58,6 +58,10 @@ describe('faults', () => {
       return r.status === 503 ? r : undefined;
     }, { what: 'queue-status 503' });
     expect(lost.body.error?.code).toBe('redis_unavailable');
+    // the queue board's data API too: it would wait on Bull's commands until they gave up
+    const board = await timedGet(`http://127.0.0.1:${serverPort}/admin/queues/api/queues`, auth);
+    expect(board.status).toBe(503);
+    expect(board.body.error?.code).toBe('redis_unavailable');
     expect((await healthStatus(serverPort)).status).toBe(503);
     expect((await healthStatus(workerPort)).status).toBe(503);
     expect(worker.child.exitCode).toBeNull();
