@@ -11,6 +11,8 @@
  *   never answer are the ones who block and report; a weak signal, so a small weight).
  * Rates count only from HEALTH_MIN_SENDS sends, so two unlucky messages never slow a number.
  */
+import type { HealthInputs } from '../events/budget-data';
+
 export interface HealthOptions {
   windowMs: number;
   receiptAfterMs: number;
@@ -23,20 +25,7 @@ export interface HealthOptions {
 
 export type HealthLevel = 'ok' | 'slow' | 'paused';
 
-export interface HealthInputs {
-  /** sends in the window */
-  sends: number;
-  lateRejections: number;
-  /** sends old enough to have a receipt, and how many of them have none */
-  matured: number;
-  withoutReceipt: number;
-  /** campaign recipients sent in the window, and how many wrote back after */
-  campaignSends: number;
-  replies: number;
-  timelock: boolean;
-  /** WhatsApp's new-chat cap status (NONE, FIRST_WARNING, SECOND_WARNING, CAPPED) */
-  newChatCap: string | null;
-}
+export type { HealthInputs };
 
 export interface HealthPenalties {
   lateRejections: number;

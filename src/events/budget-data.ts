@@ -3,6 +3,22 @@
  * contact opting out. Plain types: the catalog sits below the budget, which fills them.
  */
 
+/** What an instance's health score is computed from (src/budget/health-score.ts), as events report it. */
+export interface HealthInputs {
+  /** sends in the window */
+  sends: number;
+  lateRejections: number;
+  /** sends old enough to have a receipt, and how many of them have none */
+  matured: number;
+  withoutReceipt: number;
+  /** campaign recipients sent in the window, and how many wrote back after */
+  campaignSends: number;
+  replies: number;
+  timelock: boolean;
+  /** WhatsApp's new-chat cap status (NONE, FIRST_WARNING, SECOND_WARNING, CAPPED) */
+  newChatCap: string | null;
+}
+
 export interface InstanceHealthData {
   /** 0 to 100 */
   score: number;
@@ -11,16 +27,7 @@ export interface InstanceHealthData {
   previousLevel: 'ok' | 'slow' | 'paused';
   /** `score`: the inputs moved it across a threshold; `reset`: an operator reset it */
   reason: 'score' | 'reset';
-  inputs: {
-    sends: number;
-    lateRejections: number;
-    matured: number;
-    withoutReceipt: number;
-    campaignSends: number;
-    replies: number;
-    timelock: boolean;
-    newChatCap: string | null;
-  };
+  inputs: HealthInputs;
   penalties: { lateRejections: number; noReceipt: number; timelock: number; newChatCap: number; replyRate: number };
   at: string;
 }
