@@ -7,9 +7,8 @@
  * - WhatsApp away long enough for the loop guard to stop the instance: it tries again by itself
  *   every WA_FAILED_RETRY_MS and connects once WhatsApp is back, with no restart by hand.
  */
-import { freePort, sleep, waitFor } from '../helpers/env';
-import { healthStatus } from '../helpers/pm2';
-import { AppProcess, spawnApp } from '../helpers/processes';
+import { sleep, waitFor } from '../helpers/env';
+import type { AppProcess } from '../helpers/processes';
 import { BaileysStack } from '../harness/baileys-stack';
 
 jest.setTimeout(120_000);
@@ -19,24 +18,20 @@ let stack: BaileysStack;
 let broadcastWorker: AppProcess | undefined;
 
 beforeAll(async () => {
-  const broadcastPort = await freePort();
   stack = new BaileysStack('standin-recovery', {
     WA_RECONNECT_BASE_MS: '100',
     WA_RECONNECT_MAX_MS: '200',
     WA_VERSION_FETCH_TIMEOUT_MS: '0',
     WA_LOOP_MAX_CLOSES: '3',
     WA_FAILED_RETRY_MS: '4000',
-    BROADCAST_WORKER_PORT: String(broadcastPort),
   });
   await stack.start({ phone: '5511900000004' });
-  broadcastWorker = spawnApp('broadcast-worker', stack.env);
-  await waitFor(async () => (await healthStatus(broadcastPort)).status === 200, { timeoutMs: 20_000, what: 'broadcast-worker healthy' });
+  broadcastWorker = await stack.startBroadcastWorker();
   await stack.linkInstance(ID);
 });
 
 afterAll(async () => {
   if (process.env.STANDIN_DEBUG) console.log(stack?.output(), broadcastWorker?.output());
-  await broadcastWorker?.stop('SIGTERM');
   await stack?.stop();
 });
 

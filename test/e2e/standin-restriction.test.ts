@@ -4,9 +4,8 @@
  * stand-in (test/harness/fake-wa), which sends the error acks and mex notifications Baileys rc14
  * reads (README "Network behaviours"). Steps share one instance and run in order.
  */
-import { freePort, waitFor } from '../helpers/env';
-import { healthStatus } from '../helpers/pm2';
-import { AppProcess, spawnApp } from '../helpers/processes';
+import { waitFor } from '../helpers/env';
+import type { AppProcess } from '../helpers/processes';
 import { BaileysStack, DeliveredEvent } from '../harness/baileys-stack';
 import { campaignMessageId } from '../../src/whatsapp/ids';
 
@@ -18,24 +17,20 @@ let stack: BaileysStack;
 let broadcastWorker: AppProcess | undefined;
 
 beforeAll(async () => {
-  const broadcastPort = await freePort();
   stack = new BaileysStack('standin-restriction', {
     WA_RECONNECT_BASE_MS: '200',
     WA_VERSION_FETCH_TIMEOUT_MS: '0',
-    BROADCAST_WORKER_PORT: String(broadcastPort),
     RESTRICTION_RECHECK_MS: '200',
     CIRCUIT_FAILURE_THRESHOLD: '100',
   });
   await stack.start({ phone: '5511900000003', preKeyCount: 50 });
-  broadcastWorker = spawnApp('broadcast-worker', stack.env);
-  await waitFor(async () => (await healthStatus(broadcastPort)).status === 200, { timeoutMs: 20_000, what: 'broadcast-worker healthy' });
+  broadcastWorker = await stack.startBroadcastWorker();
   stack.wa.addContact(CONTACT, { lid: '204000000000301' });
   await stack.linkInstance(ID);
 });
 
 afterAll(async () => {
   if (process.env.STANDIN_DEBUG) console.log(stack?.output(), broadcastWorker?.output());
-  await broadcastWorker?.stop('SIGTERM');
   await stack?.stop();
 });
 

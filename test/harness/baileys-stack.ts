@@ -69,6 +69,16 @@ export class BaileysStack {
     return this;
   }
 
+  /** Adds a broadcast-worker (for campaign stories) on a free port; stopped with the stack. */
+  async startBroadcastWorker(): Promise<AppProcess> {
+    const port = await freePort();
+    this.env.BROADCAST_WORKER_PORT = String(port);
+    const worker = spawnApp('broadcast-worker', this.env);
+    this.workers.push(worker);
+    await waitFor(async () => (await healthStatus(port)).status === 200, { timeoutMs: 20_000, what: 'broadcast-worker healthy' });
+    return worker;
+  }
+
   async startServer(): Promise<void> {
     this.server = spawnApp('whatsapp-server', this.env, ['--import', PRELOAD]);
     await waitFor(async () => (await healthStatus(this.ports.server)).status === 200, {
