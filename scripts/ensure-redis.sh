@@ -12,6 +12,11 @@ cd "$(dirname "$0")/.."
 mode="${1:-pm2}"
 say() { printf '[redis] %s\n' "$*"; }
 
+if [ -n "${REDIS_SENTINELS:-}" ]; then
+  # the sentinels name the master; every process asks them (docs/operations.md, Redis Sentinel)
+  say "using Redis Sentinel ${REDIS_SENTINELS} (master ${REDIS_SENTINEL_NAME:-mymaster})"
+  exit 0
+fi
 if [ -n "${REDIS_URL:-}" ]; then
   if node scripts/lib/redis-ping.js "$REDIS_URL"; then say "using REDIS_URL (reachable)"; else
     say "WARNING: REDIS_URL is set but does not answer; the processes will keep retrying until it does"; fi

@@ -12,8 +12,18 @@ load_env
 
 host="${HEALTH_HOST:-127.0.0.1}"
 timeout="${HEALTH_TIMEOUT_S:-3}"
-processes=(
-  "whatsapp-server ${SERVER_PORT:-3001}"
+processes=()
+# SERVER_SHARDS > 1: each shard on SHARD_PORT_BASE + i, plus the front door on SERVER_PORT
+if [ "${SERVER_SHARDS:-1}" -gt 1 ] 2>/dev/null; then
+  processes+=("front-door ${SERVER_PORT:-3001}")
+  for ((i = 0; i < SERVER_SHARDS; i++)); do
+    if [ "$i" -eq 0 ]; then name=whatsapp-server; else name="whatsapp-server-$i"; fi
+    processes+=("$name $(( ${SHARD_PORT_BASE:-3011} + i ))")
+  done
+else
+  processes+=("whatsapp-server ${SERVER_PORT:-3001}")
+fi
+processes+=(
   "message-worker ${MESSAGE_WORKER_PORT:-3002}"
   "webhook-worker ${WEBHOOK_WORKER_PORT:-3003}"
   "broadcast-worker ${BROADCAST_WORKER_PORT:-3004}"

@@ -12,6 +12,8 @@
  *   receiver-down  the edge functions unreachable for 30 s
  *   receiver-outage  the edge functions away for --down-seconds (default 600) [--down-mode refused|503]
  *   pm2-reload     `pm2 reload` of the whole ecosystem, 3 times
+ *   shard-kill     whatsapp-server as 3 shards: kill -9 and SIGTERM of a shard, 3 times each
+ *   sentinel-failover  Redis behind 3 sentinels: the master SIGKILLed, the replica promoted
  *
  * Results go to stdout and bench/results/drill-<name>.json. DRILL_KEEP=1 keeps the temp dir.
  */
@@ -21,6 +23,7 @@ const { Stack, waitFor, sleep, ROOT } = require('./lib/stack');
 const { Load } = require('./lib/load');
 const { drain, account } = require('./lib/account');
 const { receiverOutage } = require('./lib/receiver-outage');
+const { clusterDrills, clusterModes } = require('./lib/cluster-drills');
 
 const WORKERS = ['message-worker', 'webhook-worker', 'broadcast-worker'];
 
@@ -81,6 +84,7 @@ const DRILLS = {
   },
 
   'receiver-outage': receiverOutage,
+  ...clusterDrills,
 
   async 'pm2-reload'(stack, log) {
     const times = [];
@@ -98,7 +102,7 @@ const DRILLS = {
 
 async function runDrill(name, opts) {
   const log = (m) => process.stderr.write(`[${name}] ${m}\n`);
-  const stack = new Stack(name, opts.env);
+  const stack = new Stack(name, opts.env, clusterModes[name]);
   const started = Date.now();
   try {
     await stack.start();
@@ -139,7 +143,7 @@ function summary(r) {
   // `all` runs the short drills; the long outage is asked for by name
   const names = which === 'all' ? Object.keys(DRILLS).filter((n) => n !== 'receiver-outage') : [which];
   if (!names.every((n) => DRILLS[n])) {
-    console.error(`usage: node bench/drills/run.js <${Object.keys(DRILLS).join('|')}|all> [--rate 20] [--drain-seconds 300] [--env NAME=value] [--json]`);
+    console.error(`usage: node bench/drills/run.js <${Object.keys(DRILLS).join('|')}|all> [--rate 20] [--drain-seconds 300] [--down-seconds 600] [--down-mode refused|503] [--env NAME=value] [--json]`);
     process.exit(2);
   }
   const dir = join(ROOT, 'bench', 'results');

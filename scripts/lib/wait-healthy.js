@@ -5,8 +5,13 @@ const http = require('node:http');
 
 const timeoutMs = Number(process.argv[2] || 0) * 1000;
 const env = process.env;
+// SERVER_SHARDS > 1: every shard on its own port (SHARD_PORT_BASE + i), and the front door (SERVER_PORT)
+const shards = Math.max(1, Number(env.SERVER_SHARDS || 1) || 1);
+const servers = shards === 1
+  ? [['whatsapp-server', Number(env.SERVER_PORT || 3001)]]
+  : [['front door', Number(env.SERVER_PORT || 3001)], ...Array.from({ length: shards }, (_, i) => [i ? `whatsapp-server-${i}` : 'whatsapp-server', Number(env.SHARD_PORT_BASE || 3011) + i])];
 const processes = [
-  ['whatsapp-server', Number(env.SERVER_PORT || 3001)],
+  ...servers,
   ['message-worker', Number(env.MESSAGE_WORKER_PORT || 3002)],
   ['webhook-worker', Number(env.WEBHOOK_WORKER_PORT || 3003)],
   ['broadcast-worker', Number(env.BROADCAST_WORKER_PORT || 3004)],

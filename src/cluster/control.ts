@@ -4,6 +4,7 @@ import { AppError } from '../shared/errors';
 import type { InstanceOwner } from '../whatsapp/host/ownership';
 import type { Handoff } from './handoff';
 import { leastLoaded } from './placement';
+import { leaseOwners } from './owner-lookup';
 import type { ShardDirectory, ShardEntry, ShardView } from './shard-directory';
 
 /** What the HTTP layer asks about shards (GET /shards, moves, drains, where a request goes). */
@@ -52,12 +53,8 @@ export class ClusterControl implements ShardControl {
     return shardId && internalUrl ? { shardId, internalUrl } : undefined;
   }
 
-  async ownersOf(instanceIds: string[]): Promise<Array<string | undefined>> {
-    if (!instanceIds.length) return [];
-    const pipe = this.d.redis.pipeline();
-    for (const id of instanceIds) pipe.hget(this.d.keys.lease(id), 'shard');
-    const replies = (await pipe.exec()) ?? [];
-    return replies.map(([err, v]) => (err || !v ? undefined : String(v)));
+  ownersOf(instanceIds: string[]): Promise<Array<string | undefined>> {
+    return leaseOwners(this.d.redis, this.d.keys, instanceIds);
   }
 
   async placeNew(): Promise<InstanceOwner | undefined> {

@@ -30,3 +30,12 @@ export class OwnerLookup {
     this.cache.delete(instanceId);
   }
 }
+
+/** The shard holding each instance (undefined: nobody), in one pipeline. */
+export async function leaseOwners(redis: Redis, keys: RedisKeys, instanceIds: string[]): Promise<Array<string | undefined>> {
+  if (!instanceIds.length) return [];
+  const pipe = redis.pipeline();
+  for (const id of instanceIds) pipe.hget(keys.lease(id), 'shard');
+  const replies = (await pipe.exec()) ?? [];
+  return replies.map(([err, v]) => (err || !v ? undefined : String(v)));
+}

@@ -47,6 +47,9 @@ export class Placer {
   private readonly queue: Array<{ id: string; now: boolean }> = [];
   private active = 0;
   private idle?: () => void;
+  /** resolves at stop(): a slot waiting for its session to settle lets go at once */
+  private stopped!: Promise<void>;
+  private stopNow!: () => void;
 
   constructor(private readonly d: PlacerDeps) {
     this.scripts = new ScriptRunner(d.redis);
@@ -54,6 +57,7 @@ export class Placer {
 
   async start(): Promise<void> {
     this.running = true;
+    this.stopped = new Promise((resolve) => (this.stopNow = resolve));
     await this.publish().catch((err: Error) => this.d.logger.warn('shard directory entry failed', { error: err.message }));
     const ids = await this.d.instanceIds();
     for (let i = 0; i < ids.length; i += 1000) await this.scripts.run(SEED, [this.d.keys.leases], ids.slice(i, i + 1000));
@@ -64,6 +68,7 @@ export class Placer {
   async stop(): Promise<void> {
     this.running = false;
     this.leaving = true;
+    this.stopNow?.();
     if (this.timer) clearTimeout(this.timer);
     this.queue.length = 0;
     await this.ticking?.catch(() => undefined);
@@ -142,7 +147,7 @@ export class Placer {
       if (outcome === 'started') {
         this.d.logger.info('instance adopted', { instanceId: id, shardId: this.d.settings.shardId });
         // the slot is held until the session settles, so RESTORE_CONCURRENCY bounds real handshakes
-        await settled;
+        await Promise.race([settled, this.stopped]);
       }
     } catch (err) {
       const quiet = isAppError(err) && err.code === 'not_owner';

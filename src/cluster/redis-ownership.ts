@@ -44,6 +44,11 @@ export class RedisOwnership implements InstanceOwnership {
   private readonly scripts: ScriptRunner;
   private readonly keeper: LeaseKeeper;
   private readonly counts = { claims: 0, conflicts: 0 };
+  /**
+   * runs (awaited) after each claim and release: the shard republishes its directory entry, so a
+   * create placed on it is counted before its answer goes back (placement reads those counts)
+   */
+  onChange?: () => Promise<void>;
 
   constructor(private readonly o: RedisOwnershipOptions) {
     this.scripts = new ScriptRunner(o.redis);
@@ -86,6 +91,7 @@ export class RedisOwnership implements InstanceOwnership {
     const epoch = Number(reply[1]);
     const entry: HeldLease = { holder, epoch, confirmedAt: sentAt };
     this.held.set(instanceId, entry);
+    await this.changed();
     return {
       epoch,
       fence: { epochKey: keys.leaseEpoch(instanceId), epoch },
@@ -117,6 +123,10 @@ export class RedisOwnership implements InstanceOwnership {
     return { held: this.held.size, ...this.counts, ...this.keeper.stats() };
   }
 
+  private async changed(): Promise<void> {
+    await this.onChange?.().catch(() => undefined);
+  }
+
   private async release(instanceId: string, entry: HeldLease, handoff: boolean): Promise<void> {
     if (this.held.get(instanceId) === entry) this.held.delete(instanceId);
     const { keys, incarnation } = this.o;
@@ -126,5 +136,6 @@ export class RedisOwnership implements InstanceOwnership {
       // Redis away: the lease expires by itself; nothing here holds the socket any more
       this.o.logger.warn('lease release failed; it will expire', { instanceId, error: (err as Error).message });
     }
+    await this.changed();
   }
 }

@@ -33,7 +33,8 @@ export function shardEntryBuilder(
       pid: process.pid,
       internalUrl: settings.internalUrl,
       startedAt,
-      instances: host.sessionIds().length + (extra.inFlight ?? 0),
+      // the leases count a session from its claim on (before the session object exists)
+      instances: Math.max(s?.held ?? 0, host.sessionIds().length) + (extra.inFlight ?? 0),
       connected: counts.byStatus.connected ?? 0,
       load: { rssBytes: process.memoryUsage().rss, cpu: Math.round(cpu * 1000) / 1000 },
       leaving: extra.leaving === true,

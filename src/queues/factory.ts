@@ -3,7 +3,7 @@ import Bull, { Queue, Job } from 'bull';
 export type AnyQueue = Queue;
 import type { Redis } from 'ioredis';
 import type { Config } from '../shared/config';
-import { createRedis } from '../shared/redis';
+import { createRedis, redisTarget } from '../shared/redis';
 import type { Logger } from '../shared/logger';
 import { isAppError } from '../shared/errors';
 import { QueueName, QUEUE_NAMES, JobDataByQueue, defaultJobOptions, backoffDelay, BackoffPolicy } from './contract';
@@ -41,7 +41,7 @@ export function createQueues(config: Config, logger: Logger): QueueSet {
   const connect = (type: string) => {
     // Bull's connections queue commands while Redis is away and retry them when it returns, so a
     // job's completion is recorded late rather than lost. HTTP routes are guarded separately.
-    const conn = createRedis(config.REDIS_URL, { name: `${config.QUEUE_PREFIX}-bull-${type}`, logger, forBull: true, autoPipelining: type === 'client' });
+    const conn = createRedis(redisTarget(config), { name: `${config.QUEUE_PREFIX}-bull-${type}`, logger, forBull: true, autoPipelining: type === 'client' });
     owned.push(conn);
     return conn;
   };

@@ -33,9 +33,22 @@ export function listen(app: Express, port: number, host: string): Promise<Server
   });
 }
 
+/**
+ * Stops listening and resolves once every connection is gone. A keep-alive connection that is busy
+ * when close() is called would stay open for as long as its client keeps sending (a worker's pool
+ * under load, a poller): each further request on it is answered with Connection: close, and
+ * connections are dropped as soon as they go idle.
+ */
 export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    server.prependListener('request', (_req, res) => {
+      if (!res.headersSent) res.setHeader('connection', 'close');
+    });
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    server.close(() => {
+      clearInterval(sweep);
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }

@@ -1,5 +1,45 @@
 import IORedis, { Redis, RedisOptions } from 'ioredis';
+import type { Config } from './config';
 import type { Logger } from './logger';
+
+/**
+ * Where Redis is: a URL, or (REDIS_SENTINELS) the sentinels that know the current master of
+ * REDIS_SENTINEL_NAME; the URL then only gives the password, user, db and TLS. Every connection of
+ * every process is built from it (Bull's included), so all of them follow a failover.
+ */
+export interface RedisTarget {
+  url: string;
+  sentinels?: Array<{ host: string; port: number }>;
+  sentinelName?: string;
+  sentinelPassword?: string;
+}
+
+export function redisTarget(config: Pick<Config, 'REDIS_URL' | 'REDIS_SENTINELS' | 'REDIS_SENTINEL_NAME' | 'REDIS_SENTINEL_PASSWORD'>): RedisTarget {
+  if (!config.REDIS_SENTINELS) return { url: config.REDIS_URL };
+  const sentinels = config.REDIS_SENTINELS.split(',').map((hp) => {
+    const [host, port] = hp.trim().split(':');
+    return { host, port: Number(port) };
+  });
+  return { url: config.REDIS_URL, sentinels, sentinelName: config.REDIS_SENTINEL_NAME, sentinelPassword: config.REDIS_SENTINEL_PASSWORD };
+}
+
+/** ioredis options for a sentinel target: the master's credentials, db and TLS from the URL. */
+function sentinelOptions(target: RedisTarget): RedisOptions {
+  const u = new URL(target.url);
+  const db = Number(u.pathname.replace(/^\//, '') || 0);
+  return {
+    sentinels: target.sentinels,
+    name: target.sentinelName,
+    ...(target.sentinelPassword ? { sentinelPassword: target.sentinelPassword } : {}),
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(db ? { db } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+    // a failover moves the master: reconnect to the new one as soon as the sentinels name it
+    sentinelRetryStrategy: redisRetryDelay,
+    failoverDetector: true,
+  };
+}
 
 /**
  * Reconnect forever with capped exponential backoff and jitter: Redis down at start or lost
@@ -23,12 +63,15 @@ export interface RedisClientOptions {
  * A command connection fails fast when Redis is away (no offline queue, one retry, a command
  * timeout), so HTTP handlers answer 503 in well under a second instead of hanging.
  */
-export function createRedis(url: string, opts: RedisClientOptions): Redis {
+export function createRedis(target: string | RedisTarget, opts: RedisClientOptions): Redis {
   const base: RedisOptions = { connectionName: opts.name, retryStrategy: redisRetryDelay, lazyConnect: false, enableAutoPipelining: opts.autoPipelining === true };
   const options: RedisOptions = opts.forBull
     ? { ...base, maxRetriesPerRequest: null, enableReadyCheck: false }
     : { ...base, maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 2000 };
-  const client = new IORedis(url, options);
+  const t = typeof target === 'string' ? { url: target } : target;
+  // a master demoted by a failover answers READONLY: reconnect (the sentinels name the new one)
+  const failover: RedisOptions = t.sentinels ? { ...sentinelOptions(t), reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false) } : {};
+  const client = t.sentinels ? new IORedis({ ...options, ...failover }) : new IORedis(t.url, options);
   let wasReady = false;
   let lastError = '';
   client.on('ready', () => {

@@ -13,7 +13,7 @@ import { ShardStack } from '../helpers/shard-stack';
 
 jest.setTimeout(300_000);
 
-const stack = new ShardStack('shards-pm2', 3, { NOT_CONNECTED_DELAY_MS: 1000, NOT_CONNECTED_RETRIES: 100, MESSAGE_BACKOFF_MS: 200 });
+const stack = new ShardStack('shards-pm2', 3, { NOT_CONNECTED_DELAY_MS: 1000, NOT_CONNECTED_RETRIES: 100, MESSAGE_BACKOFF_MS: 200, ...(process.env.SHARD_DEBUG ? { LOG_LEVEL: 'info' } : {}) });
 const IDS = Array.from({ length: 9 }, (_, i) => `shop-${i}`);
 const accepted: Array<{ messageId: string; instanceId: string }> = [];
 const timings: Record<string, number> = {};
@@ -101,6 +101,29 @@ describe('three shards under PM2', () => {
     }
     for (let i = 0; i < 3; i++) await addMessage(stack.port(i), IDS[i], i);
     await waitFor(async () => (await stack.sendLog()).length >= 3, { timeoutMs: 20_000, what: 'three sends' });
+  });
+
+  it('POST /instance/:id/move moves one instance; a drained shard hands all of its instances over', async () => {
+    const before = (await stack.placement()).get('shop-0')!.shard!;
+    const target = (await stack.liveShards()).find((s) => s.shardId !== before)!.shardId;
+    // asked through another shard than the owner: forwarded to the owner, which hands it over
+    const moved = await stack.call(stack.port(2), 'POST', '/instance/shop-0/move', { shardId: target });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ success: true, from: before, to: target, moved: true, shard: target });
+    await waitFor(async () => (await stack.placement()).get('shop-0')?.status === 'connected', { timeoutMs: 10_000, what: 'moved instance connected' });
+    // drain the shard that now holds the most: it keeps nothing, the others take it all
+    const shards = await stack.liveShards();
+    const drained = shards.sort((a, b) => b.instances - a.instances)[0].shardId;
+    expect((await stack.call(stack.frontDoor, 'POST', `/shards/${drained}/drain`)).status).toBe(202);
+    await waitFor(async () => !(await byShard()).has(drained) && [...(await stack.placement()).values()].every((p) => p.status === 'connected'), { timeoutMs: 20_000, what: 'drained shard empty' });
+    const listed = (await stack.call(stack.frontDoor, 'GET', '/shards')).body.shards.find((s: { shardId: string }) => s.shardId === drained);
+    expect(listed).toMatchObject({ draining: true, live: true });
+    // undrained, it takes instances again (a new one goes to it: it is the least loaded)
+    expect((await stack.call(stack.frontDoor, 'POST', `/shards/${drained}/undrain`)).status).toBe(202);
+    await sleep(1500);
+    expect((await stack.call(stack.frontDoor, 'POST', '/instance/create', { instanceId: 'shop-9' })).status).toBe(201);
+    await waitFor(async () => (await stack.placement()).get('shop-9')?.shard === drained, { timeoutMs: 10_000, what: 'new instance on the undrained shard' });
+    IDS.push('shop-9');
   });
 
   it('kill -9 of a shard while messages and a campaign run: its instances are back within 35 s, each message sent once', async () => {

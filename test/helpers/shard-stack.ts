@@ -131,7 +131,18 @@ export class ShardStack {
     return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
   }
 
+  /** the last lines PM2 logged for every process (SHARD_DEBUG=1 prints them after the file) */
+  async logs(lines = 60): Promise<string> {
+    const { readdir } = await import('node:fs/promises');
+    const dir = join(this.pm2.home, 'logs');
+    const files = await readdir(dir).catch(() => [] as string[]);
+    const out: string[] = [];
+    for (const f of files.sort()) out.push(`--- ${f}`, (await readFile(join(dir, f), 'utf8')).split('\n').slice(-lines).join('\n'));
+    return out.join('\n');
+  }
+
   async stop(): Promise<void> {
+    if (process.env.SHARD_DEBUG && this.pm2) console.log(await this.logs());
     await this.pm2?.destroy();
     await cleanupPrefix(this.prefix);
     await rm(this.logFile, { force: true });

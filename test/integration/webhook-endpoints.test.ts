@@ -1,10 +1,15 @@
 import request from 'supertest';
-import { sleep, waitFor } from '../helpers/env';
+import IORedis from 'ioredis';
+import { cleanupPrefix, REDIS_URL, sleep, testConfig, uniquePrefix, waitFor } from '../helpers/env';
 import { Receiver, ReceivedRequest } from '../helpers/receiver';
 import { WebhookStack } from '../helpers/webhook-stack';
 import { verifySignature } from '../../src/webhooks/signature';
 import { endpointOf } from '../../src/webhooks/endpoints/endpoint';
-import type { EndpointView } from '../../src/webhooks/endpoints/endpoint-store';
+import { EndpointStore, EndpointView } from '../../src/webhooks/endpoints/endpoint-store';
+import { BacklogWaker } from '../../src/webhooks/endpoints/waker';
+import { createQueues, QueueSet } from '../../src/queues/factory';
+import { redisKeys } from '../../src/shared/keys';
+import { silentLogger } from '../../src/shared/logger';
 
 const receiver = new Receiver();
 /** paths answering this status instead of 200 */
@@ -149,5 +154,42 @@ describe('webhook endpoint rate limit', () => {
     // never more than rate + burst (10) in one second
     for (let i = 0; i + 10 < times.length; i++) expect(times[i + 10] - times[i]).toBeGreaterThanOrEqual(950);
     expect(Math.max(...rateReceiver.on('/other').map((r) => r.at)) - t0).toBeLessThan(1500);
+  });
+});
+
+describe('waking held deliveries', () => {
+  const prefix = uniquePrefix('webhook-waker');
+  const logger = silentLogger();
+  const redis = new IORedis(REDIS_URL);
+  let queues: QueueSet;
+  beforeAll(() => {
+    queues = createQueues(testConfig(prefix), logger);
+  });
+  afterAll(async () => {
+    await queues.close();
+    redis.disconnect();
+    await cleanupPrefix(prefix);
+  });
+
+  it('promotes every held job even while deliveries leave the backlog (pages by time, not rank)', async () => {
+    const store = new EndpointStore(redis, redisKeys(prefix));
+    const queue = queues.queues.webhook;
+    const ids = Array.from({ length: 450 }, (_, i) => `held-${i}`);
+    for (const id of ids) await queue.add({ event: { id, type: 'message.received', instanceId: 'w', timestamp: '', data: {} } as never }, { jobId: id, delay: 3_600_000 });
+    // many entries share one millisecond, as a burst of holds does
+    await redis.zadd(redisKeys(prefix).webhookEndpointBacklog('ep'), ...ids.flatMap((id, i) => [1000 + Math.floor(i / 7), id]));
+    const waker = new BacklogWaker(queue, store, logger);
+    // deliveries of already-woken jobs leave the set meanwhile (what shifted ranks before)
+    const leaving = (async () => {
+      for (let i = 0; i < 150; i++) {
+        while ((await (await queue.getJob(ids[i]))!.getState()) === 'delayed') await new Promise((r) => setImmediate(r));
+        await store.release('ep', [ids[i]]);
+      }
+    })();
+    const promoted = await waker.wake('ep');
+    await leaving;
+    const states = await Promise.all(ids.map(async (id) => (await queue.getJob(id))!.getState()));
+    expect(states.filter((s) => s === 'delayed')).toHaveLength(0);
+    expect(promoted).toBeGreaterThanOrEqual(300);
   });
 });

@@ -11,6 +11,7 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { promisify } = require('node:util');
 const { Receiver } = require('./receiver');
+const { SentinelSet } = require('./sentinel-set');
 
 const ROOT = join(__dirname, '..', '..', '..');
 const PM2_BIN = join(ROOT, 'node_modules', '.bin', 'pm2');
@@ -42,8 +43,21 @@ async function waitFor(fn, { timeoutMs = 30_000, intervalMs = 200, what = 'condi
   }
 }
 
+/** n consecutive free ports (shard i listens on SHARD_PORT_BASE + i) */
+async function consecutivePorts(n) {
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const ok = await Promise.all(Array.from({ length: n }, (_, i) => new Promise((resolve) => {
+      const s = createServer().once('error', () => resolve(false)).listen(base + i, '127.0.0.1', () => s.close(() => resolve(true)));
+    })));
+    if (ok.every(Boolean)) return base;
+  }
+}
+
 class Stack {
-  constructor(name, overrides = {}) {
+  /** mode: { shards: n } runs whatsapp-server as n shards; { sentinel: true } puts Redis behind three sentinels */
+  constructor(name, overrides = {}, mode = {}) {
+    this.mode = mode;
     this.name = name;
     this.dir = mkdtempSync(join(tmpdir(), `drill-${name}-`));
     this.prefix = `drill-${name}-${Date.now().toString(36)}`;
@@ -57,8 +71,12 @@ class Stack {
 
   async start() {
     this.ports = { redis: await freePort(), server: await freePort(), message: await freePort(), webhook: await freePort(), broadcast: await freePort() };
+    if (this.mode.shards > 1) this.ports.shardBase = await consecutivePorts(this.mode.shards);
     await this.receiver.start(await freePort());
-    await this.startRedis();
+    if (this.mode.sentinel) {
+      this.sentinels = await new SentinelSet(this.dir).start();
+      this.ports.redis = await this.sentinels.masterPort();
+    } else await this.startRedis();
     this.env = {
       PATH: process.env.PATH,
       HOME: process.env.HOME || this.dir,
@@ -96,6 +114,8 @@ class Stack {
       CRON_HEARTBEAT: 'off',
       // drills drive load well above API_RATE_LIMIT_PER_MIN: the limit is off here
       API_RATE_LIMIT_PER_MIN: '0',
+      ...(this.mode.shards > 1 ? { SERVER_SHARDS: String(this.mode.shards), SHARD_PORT_BASE: String(this.ports.shardBase) } : {}),
+      ...(this.sentinels ? { REDIS_SENTINELS: this.sentinels.list, REDIS_SENTINEL_NAME: 'mymaster' } : {}),
       ...this.overrides,
     };
     await this.pm2('start', join(ROOT, 'ecosystem.config.js'));
@@ -137,7 +157,10 @@ class Stack {
   }
 
   healthPorts() {
-    return { 'whatsapp-server': this.ports.server, 'message-worker': this.ports.message, 'webhook-worker': this.ports.webhook, 'broadcast-worker': this.ports.broadcast };
+    const servers = this.mode.shards > 1
+      ? Object.fromEntries(Array.from({ length: this.mode.shards }, (_, i) => [i ? `whatsapp-server-${i}` : 'whatsapp-server', this.ports.shardBase + i]))
+      : { 'whatsapp-server': this.ports.server };
+    return { ...servers, 'message-worker': this.ports.message, 'webhook-worker': this.ports.webhook, 'broadcast-worker': this.ports.broadcast };
   }
 
   async healthy(name) {
@@ -171,6 +194,7 @@ class Stack {
   async stop() {
     await this.pm2('kill').catch(() => undefined);
     if (this.redis && this.redis.exitCode === null) await this.stopRedis('kill');
+    if (this.sentinels) await this.sentinels.stop();
     await this.receiver.stop();
     if (!process.env.DRILL_KEEP) rmSync(this.dir, { recursive: true, force: true });
   }

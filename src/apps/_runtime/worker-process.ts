@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import type { Config } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
-import { createRedis, waitForRedis, checkRedisDurability } from '../../shared/redis';
+import { createRedis, redisTarget, waitForRedis, checkRedisDurability } from '../../shared/redis';
 import { closeServer, listen, Running, signalReady, ProcessName } from '../../shared/lifecycle';
 import { createQueues, consume, JobHandler, NamedHandlers, QueueSet } from '../../queues/factory';
 import type { QueueName } from '../../queues/contract';
@@ -45,7 +45,7 @@ export interface WorkerSpec<N extends QueueName> {
  * ones finish (Bull's close waits for them), then closes Redis and the port.
  */
 export async function startWorker<N extends QueueName>(spec: WorkerSpec<N>, config: Config, logger: Logger): Promise<Running> {
-  const redis = createRedis(config.REDIS_URL, { name: `${config.QUEUE_PREFIX}-${spec.name}`, logger });
+  const redis = createRedis(redisTarget(config), { name: `${config.QUEUE_PREFIX}-${spec.name}`, logger });
   const queueSet = createQueues(config, logger);
   const metrics = createProcessMetrics(spec.name);
   const ctx: WorkerContext = { config, logger, redis, queueSet, metrics };

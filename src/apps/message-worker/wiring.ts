@@ -1,7 +1,7 @@
 import type { Config } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
 import { redisKeys } from '../../shared/keys';
-import { createRedis, waitForRedis } from '../../shared/redis';
+import { createRedis, redisTarget, waitForRedis } from '../../shared/redis';
 import type { WorkerSpec } from '../_runtime/worker-process';
 import { EventPublisher } from '../../queues/publisher';
 import { InstanceRegistry } from '../../whatsapp/instances/registry';
@@ -28,7 +28,7 @@ export function messageWorkerSpec(config: Config, logger: Logger): WorkerSpec<'m
       const instances = new InstanceCache(new InstanceRegistry(ctx.redis, redisKeys(config.QUEUE_PREFIX)), config.INSTANCE_CACHE_MS);
       // the send path's own connection, auto-pipelined: with many jobs in flight their status,
       // circuit and pacing calls leave in shared writes instead of one syscall each
-      const sendRedis = createRedis(config.REDIS_URL, { name: `${config.QUEUE_PREFIX}-message-send`, logger, autoPipelining: true });
+      const sendRedis = createRedis(redisTarget(config), { name: `${config.QUEUE_PREFIX}-message-send`, logger, autoPipelining: true });
       await waitForRedis(sendRedis, logger);
       // final outcomes (message.sent / message.failed) become message-log rows in Redis, off the send path
       const buffer = logBuffer(config, sendRedis);

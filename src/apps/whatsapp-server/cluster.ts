@@ -13,12 +13,14 @@ import { ClusterControl, localControl, ShardControl } from '../../cluster/contro
 import { Placer } from '../../cluster/placer';
 import { Handoff } from '../../cluster/handoff';
 import { PeerClient } from '../../cluster/peer-client';
+import { leaseOwners } from '../../cluster/owner-lookup';
 import { shardEntryBuilder } from '../../cluster/shard-entry';
 import type { ShardHost } from '../../cluster/host-port';
 import { forwardToOwner } from '../../http/rooms/forward';
 import type { InternalRouteDeps } from '../../http/routes/internal';
 import type { SessionManager } from '../../whatsapp/session-manager';
 import type { ProcessMetrics } from '../../metrics/registry';
+import type { HeartbeatSource } from '../../maintenance/heartbeat';
 import { shardInternalRouters, shardMetrics, ShardRoutesDeps } from './cluster-http';
 
 /** What the wiring hands the rooms: GET /shards for all, forwarding and the lease fence when sharded. */
@@ -40,7 +42,14 @@ export interface ServerCluster {
   leave(): Promise<void>;
   /** shutdown, then: the sessions end and their instances are handed to the other shards */
   endSessions(endAll: () => Promise<void>): Promise<void>;
+  /**
+   * what the heartbeat speaks for: every instance on one server; sharded, the instances this shard
+   * holds, and on the first live shard (by id) also those nobody holds, so each instance beats once
+   */
+  heartbeatSessions(manager: SessionManager): HeartbeatSessions;
 }
+
+type HeartbeatSessions = { list(): Promise<HeartbeatSource[]>; counts(): ReturnType<SessionManager['counts']> };
 
 /** The cluster parts of whatsapp-server; with sharding off, only GET /shards (one entry). */
 export function serverCluster(config: Config, logger: Logger, redis: Redis): ServerCluster {
@@ -87,6 +96,8 @@ export function serverCluster(config: Config, logger: Logger, redis: Redis): Ser
         drain: (shards) => h.drainBatch(shards, config.RESTORE_CONCURRENCY),
         restore: { concurrency: config.RESTORE_CONCURRENCY, jitterMs: config.RESTORE_JITTER_MS },
       });
+      const p = placer;
+      ownership.onChange = () => p.publish();
       const control = new ClusterControl({ redis, keys, shardId: settings.shardId, directory, handoff, runsHere: (id) => manager.sessionIds().includes(id) });
       // a shard that does not hold the instance gets a fence that never matches: the ledger answers not_owner
       const fence = (id: string) => {
@@ -115,6 +126,20 @@ export function serverCluster(config: Config, logger: Logger, redis: Redis): Ser
       frontDoor.stopped = true;
       if (frontDoor.timer) clearTimeout(frontDoor.timer);
       if (frontDoor.server) await closeServer(frontDoor.server);
+    },
+    heartbeatSessions(manager) {
+      if (!ownership) return manager;
+      return {
+        counts: () => manager.counts(),
+        list: async () => {
+          const [all, shards] = await Promise.all([manager.list(), directory.list()]);
+          const mine = new Set(manager.sessionIds());
+          const first = shards.filter((s) => s.live).map((s) => s.shardId).sort()[0];
+          if (first !== settings.shardId) return all.filter((i) => mine.has(i.instanceId));
+          const owners = await leaseOwners(redis, keys, all.map((i) => i.instanceId));
+          return all.filter((i, n) => mine.has(i.instanceId) || !owners[n]);
+        },
+      };
     },
     async endSessions(endAll) {
       if (!handoff || !sessions) return endAll();

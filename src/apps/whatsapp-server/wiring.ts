@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import { Config, requireSecrets } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
-import { createRedis, waitForRedis, checkRedisDurability } from '../../shared/redis';
+import { createRedis, redisTarget, waitForRedis, checkRedisDurability } from '../../shared/redis';
 import { closeServer, listen, Running, signalReady } from '../../shared/lifecycle';
 import { createQueues, Queues } from '../../queues/factory';
 import { createServerApp } from '../../http/server-app';
@@ -63,7 +63,7 @@ export interface StartedServer extends Running {
  */
 export async function startServer(config: Config, logger: Logger): Promise<StartedServer> {
   requireSecrets(config, ['API_KEY', 'INTERNAL_TOKEN']);
-  const redis = createRedis(config.REDIS_URL, { name: `${config.QUEUE_PREFIX}-server`, logger });
+  const redis = createRedis(redisTarget(config), { name: `${config.QUEUE_PREFIX}-server`, logger });
   const queueSet = createQueues(config, logger);
   let driver: SessionDriver;
   try {
@@ -102,7 +102,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Start
   // Facebook Pages as instances, and Facebook's webhook as a room of its own (X-Hub-Signature-256)
   const messenger = serverMessenger(config, logger, redis, sessions.registry, events);
   // metrics, /stats, Bull Board, /openapi.json and the maintenance schedules
-  const ops = serverOperations({ config, logger, redis, queues: queueSet.queues, events, sessions });
+  const ops = serverOperations({ config, logger, redis, queues: queueSet.queues, events, sessions: cluster.heartbeatSessions(sessions) });
   restrictions.attach(sessions, ops.metrics);
   ops.monit.add(...budget.gauges(ops.metrics, async () => (await sessions.registry.list()).filter((r) => (r.channel ?? 'whatsapp') === 'whatsapp').map((r) => r.instanceId)));
   const deps: ServerObjects = { config: config as SecretConfig, logger, redis, queues: queueSet.queues };

@@ -88,9 +88,15 @@ export class EndpointStore {
     if (jobIds.length) await this.redis.zrem(this.keys.webhookEndpointBacklog(id), ...jobIds);
   }
 
-  /** Held job ids, oldest first. */
-  async backlog(id: string, offset: number, count: number): Promise<string[]> {
-    return this.redis.zrange(this.keys.webhookEndpointBacklog(id), offset, offset + count - 1);
+  /**
+   * Held job ids from a time on (inclusive), oldest first, with their times. Paging by time, not by
+   * rank: deliveries leave the set while a caller pages through it, which shifts every rank.
+   */
+  async backlogFrom(id: string, fromMs: number, count: number): Promise<Array<[string, number]>> {
+    const flat = await this.redis.zrangebyscore(this.keys.webhookEndpointBacklog(id), fromMs, '+inf', 'WITHSCORES', 'LIMIT', 0, count);
+    const out: Array<[string, number]> = [];
+    for (let i = 0; i < flat.length; i += 2) out.push([flat[i], Number(flat[i + 1])]);
+    return out;
   }
 
   async noteFailure(id: string, message: string, httpStatus?: number): Promise<void> {

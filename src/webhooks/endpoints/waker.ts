@@ -14,7 +14,7 @@ const PARALLEL = 20;
 export class BacklogWaker {
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
 
-  constructor(private readonly queue: AppQueue<'webhook'>, private readonly store: Pick<EndpointStore, 'backlog' | 'release'>, private readonly logger: Logger) {}
+  constructor(private readonly queue: AppQueue<'webhook'>, private readonly store: Pick<EndpointStore, 'backlogFrom' | 'release'>, private readonly logger: Logger) {}
 
   /** Promotes the oldest held delivery (the probe) `inMs` from now; an earlier request wins. */
   probeLater(endpointId: string, inMs: number): void {
@@ -30,22 +30,28 @@ export class BacklogWaker {
     this.timers.set(endpointId, { at, timer });
   }
 
-  /** Promotes up to `limit` held deliveries (all by default), oldest first; returns how many. */
+  /**
+   * Promotes up to `limit` held deliveries (all by default), oldest first; returns how many. Pages
+   * by hold time: `seen` holds the ids already visited at the page's last time (several entries
+   * can share one millisecond), so nothing is visited twice or skipped while entries leave.
+   */
   async wake(endpointId: string, limit = Infinity): Promise<number> {
     let promoted = 0;
-    let offset = 0;
+    let from = 0;
+    let seen = new Set<string>();
     while (promoted < limit) {
-      const ids = await this.store.backlog(endpointId, offset, Math.min(BATCH, limit - promoted));
-      if (!ids.length) break;
+      const page = (await this.store.backlogFrom(endpointId, from, BATCH + seen.size)).filter(([id]) => !seen.has(id));
+      if (!page.length) break;
+      const ids = page.map(([id]) => id).slice(0, Math.min(BATCH, limit - promoted));
       const gone: string[] = [];
       for (let i = 0; i < ids.length; i += PARALLEL) {
         const results = await Promise.all(ids.slice(i, i + PARALLEL).map((id) => this.promote(id)));
         results.forEach((r, j) => (r === 'gone' ? gone.push(ids[i + j]) : r === 'promoted' ? promoted++ : undefined));
       }
       await this.store.release(endpointId, gone);
-      // released entries shift the ranks: step over only what stays
-      offset += ids.length - gone.length;
-      if (ids.length < BATCH) break;
+      const last = page[ids.length - 1][1];
+      seen = new Set([...(last === from ? seen : []), ...page.slice(0, ids.length).filter(([, at]) => at === last).map(([id]) => id)]);
+      from = last;
     }
     return promoted;
   }
