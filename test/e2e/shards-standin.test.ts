@@ -2,7 +2,7 @@
  * Two shards with the real Baileys driver against the WhatsApp Web stand-in: instances linked
  * through the front door land on both shards; a shard cut off from Redis (its TCP proxy cut: a
  * network split) closes its sockets before its leases expire, and the other shard reconnects them;
- * kill -9 of a shard moves its instances too. Through it all, the stand-in never sees two open
+ * kill -9 of a shard moves its instances too, and SIGTERM hands them over within 5 s. Through it all, the stand-in never sees two open
  * sockets of one device (one instance) at the same time. Leases are short here (TTL 6 s).
  */
 import { waitFor, sleep } from '../helpers/env';
@@ -76,6 +76,18 @@ describe('two Baileys shards against the stand-in', () => {
       return true;
     }, { timeoutMs: 30_000, intervalMs: 200, what: 'instances on the surviving shard' });
     timings.killFailoverMs = Date.now() - killedAt;
+    await sleep(500);
+    expect(stack.overlaps()).toEqual([]);
+  });
+
+  it('SIGTERM of a shard hands its instances to the other within 5 s, the old socket closed before the new one opens', async () => {
+    await stack.startShard(0);
+    const shard0 = (await stack.call(stack.port(0), 'GET', '/health')).body.shard.id as string;
+    const t0 = Date.now();
+    await stack.stopShard(1, 'SIGTERM');
+    await waitFor(() => connectedOn(IDS, shard0), { timeoutMs: 15_000, intervalMs: 100, what: 'instances handed to shard 0' });
+    timings.sigtermHandoffMs = Date.now() - t0;
+    expect(timings.sigtermHandoffMs).toBeLessThan(5000);
     await sleep(500);
     expect(stack.overlaps()).toEqual([]);
   });
