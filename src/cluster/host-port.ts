@@ -1,5 +1,5 @@
 /**
- * What the cluster code needs from this shard's session manager (src/whatsapp/session-manager.ts),
+ * What the cluster code needs from this shard's session manager (src/whatsapp/host/session-manager.ts),
  * narrow so placement and handoff can be tested with a stand-in.
  */
 export interface ShardHost {

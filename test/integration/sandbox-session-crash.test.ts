@@ -4,7 +4,7 @@ import IORedis from 'ioredis';
 import { cleanupPrefix, REDIS_URL, sleep, testConfig, uniquePrefix, waitFor } from '../helpers/env';
 import { silentLogger } from '../../src/shared/logger';
 import { createSandboxDriver } from '../../src/whatsapp/sandbox/driver';
-import { SessionManager } from '../../src/whatsapp/session-manager';
+import { SessionManager } from '../../src/whatsapp/host/session-manager';
 import { newMessageId } from '../../src/whatsapp/ids';
 
 const prefix = uniquePrefix('sandbox-crash');

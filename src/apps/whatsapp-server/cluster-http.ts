@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { parseInput } from '../../shared/parse-input';
 import { INSTANCE_ID_RE } from '../../whatsapp/types';
-import type { SessionManager } from '../../whatsapp/session-manager';
+import type { SessionManager } from '../../whatsapp/host/session-manager';
 import type { NumberChecker } from '../../whatsapp/numbers/number-check';
 import type { RestrictionStore } from '../../whatsapp/restriction/store';
 import type { Config } from '../../shared/config';

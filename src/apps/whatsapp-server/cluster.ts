@@ -18,7 +18,7 @@ import { shardEntryBuilder } from '../../cluster/shard-entry';
 import type { ShardHost } from '../../cluster/host-port';
 import { forwardToOwner } from '../../http/rooms/forward';
 import type { InternalRouteDeps } from '../../http/routes/internal';
-import type { SessionManager } from '../../whatsapp/session-manager';
+import type { SessionManager } from '../../whatsapp/host/session-manager';
 import type { ProcessMetrics } from '../../metrics/registry';
 import type { HeartbeatSource } from '../../maintenance/heartbeat';
 import { shardInternalRouters, shardMetrics, ShardRoutesDeps } from './cluster-http';

@@ -8,7 +8,7 @@ import type { Queues } from '../../queues/factory';
 import type { EventPublisher } from '../../queues/publisher';
 import type { ProcessMetrics } from '../../metrics/registry';
 import { metricsHandler } from '../../metrics/http';
-import type { SessionManager } from '../../whatsapp/session-manager';
+import type { SessionManager } from '../../whatsapp/host/session-manager';
 import { Access, requireAdmin } from '../access/authenticate';
 import { DashboardSessions } from '../access/dashboard-sessions';
 import { DASHBOARD_PATH, requireDashboardHeader, requireSession } from '../access/session-auth';

@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
-import type { SessionManager } from '../../whatsapp/session-manager';
+import type { SessionManager } from '../../whatsapp/host/session-manager';
 import type { NumberChecker } from '../../whatsapp/numbers/number-check';
 import { requireInternalToken } from '../auth';
 import { requireRedis } from '../health';

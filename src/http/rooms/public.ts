@@ -4,7 +4,7 @@ import type { Config } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
 import type { Queues } from '../../queues/factory';
 import type { EventPublisher } from '../../queues/publisher';
-import type { SessionManager } from '../../whatsapp/session-manager';
+import type { SessionManager } from '../../whatsapp/host/session-manager';
 import type { AddMessageService } from '../../messages/add-message-service';
 import type { Access } from '../access/authenticate';
 import { checkScope, scopeGuard } from '../access/scope-guard';

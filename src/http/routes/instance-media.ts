@@ -10,7 +10,7 @@ import { simulatedIncomingSchema } from '../../whatsapp/sandbox/incoming';
 import { simulatedRestrictionSchema } from '../../whatsapp/sandbox/restriction';
 import { restrictionView } from '../../whatsapp/restriction/rules';
 import { isSandboxSession } from '../../whatsapp/sandbox/driver';
-import type { SessionManager } from '../../whatsapp/session-manager';
+import type { SessionManager } from '../../whatsapp/host/session-manager';
 import { paramInstanceId } from './instances';
 
 /**

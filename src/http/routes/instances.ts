@@ -6,7 +6,7 @@ import { AppError } from '../../shared/errors';
 import { normalizePhone } from '../../whatsapp/phone';
 import { httpUrlSchema } from '../../whatsapp/content-schema';
 import { isEventPattern } from '../../webhooks/subscriptions';
-import type { SessionManager } from '../../whatsapp/session-manager';
+import type { SessionManager } from '../../whatsapp/host/session-manager';
 import { assertInstanceId, InstanceView } from '../../whatsapp/instance-view';
 import { restrictionView, RestrictionState } from '../../whatsapp/restriction/rules';
 import { canSee } from '../access/principal';

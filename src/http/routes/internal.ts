@@ -10,7 +10,7 @@ import { requireUserAddress, requireWaAddress } from '../../whatsapp/address';
 import { sendContentSchema } from '../../whatsapp/content-schema';
 import { ledgerTtlSeconds, SendLedger } from '../../whatsapp/send-ledger';
 import { INSTANCE_ID_RE } from '../../whatsapp/types';
-import type { SessionManager } from '../../whatsapp/session-manager';
+import type { SessionManager } from '../../whatsapp/host/session-manager';
 import { MAX_CHECK_PHONES, NumberChecker } from '../../whatsapp/numbers/number-check';
 import type { WriteFence } from '../../whatsapp/host/fence';
 import { AppError } from '../../shared/errors';

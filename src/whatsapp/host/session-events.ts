@@ -1,6 +1,6 @@
-import type { Logger } from '../shared/logger';
-import { makeEvent, AnyEvent, AnyEventInput } from '../events/envelope';
-import type { EventPublisher } from '../queues/publisher';
+import type { Logger } from '../../shared/logger';
+import { makeEvent, AnyEvent, AnyEventInput } from '../../events/envelope';
+import type { EventPublisher } from '../../queues/publisher';
 
 export type EventListener = (event: AnyEvent) => void;
 

@@ -1,19 +1,19 @@
 import type { Redis } from 'ioredis';
-import type { Config } from '../shared/config';
-import type { Logger } from '../shared/logger';
-import { redisKeys } from '../shared/keys';
-import { AppError } from '../shared/errors';
-import { withTimeout } from '../shared/redis';
-import type { AnyEvent, AnyEventInput } from '../events/envelope';
-import type { EventPublisher } from '../queues/publisher';
-import { InstanceRegistry, InstancePatch } from './instances/registry';
-import { KeyedLock } from './keyed-lock';
+import type { Config } from '../../shared/config';
+import type { Logger } from '../../shared/logger';
+import { redisKeys } from '../../shared/keys';
+import { AppError } from '../../shared/errors';
+import { withTimeout } from '../../shared/redis';
+import type { AnyEvent, AnyEventInput } from '../../events/envelope';
+import type { EventPublisher } from '../../queues/publisher';
+import { InstanceRegistry, InstancePatch } from '../instances/registry';
+import { KeyedLock } from '../keyed-lock';
 import { SessionEvents } from './session-events';
 import { markUnlinked, restoreAll, RestoreSummary } from './session-restore';
-import { SessionLeases, ShardOwnership } from './host/session-leases';
-import type { WriteFence } from './host/fence';
-import { assertInstanceId, InstanceView, mergeView } from './instance-view';
-import type { CreateSessionOptions, InstanceRecord, InstanceSettings, InstanceStatus, SessionDriver, WhatsAppSession } from './types';
+import { SessionLeases, ShardOwnership } from './session-leases';
+import type { WriteFence } from './fence';
+import { assertInstanceId, InstanceView, mergeView } from '../instance-view';
+import type { CreateSessionOptions, InstanceRecord, InstanceSettings, InstanceStatus, SessionDriver, WhatsAppSession } from '../types';
 
 export interface SessionManagerDeps {
   config: Config;

@@ -1,8 +1,8 @@
-import type { Config } from '../shared/config';
-import type { Logger } from '../shared/logger';
-import type { InstanceRegistry } from './instances/registry';
+import type { Config } from '../../shared/config';
+import type { Logger } from '../../shared/logger';
+import type { InstanceRegistry } from '../instances/registry';
 import type { SessionEvents } from './session-events';
-import type { InstanceRecord, InstanceStatus, SessionDriver } from './types';
+import type { InstanceRecord, InstanceStatus, SessionDriver } from '../types';
 
 export interface RestoreSummary {
   total: number;
