@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { cleanupPrefix, freePort, testEnv, TEST_SECRETS, uniquePrefix, waitFor } from '../helpers/env';
+import { apiCall, ApiAnswer, cleanupPrefix, freePort, testEnv, uniquePrefix, waitFor } from '../helpers/env';
 import { healthStatus } from '../helpers/pm2';
 import { AppProcess, spawnApp } from '../helpers/processes';
 import { Receiver } from '../helpers/receiver';
@@ -95,18 +95,8 @@ export class BaileysStack {
     return code ?? null;
   }
 
-  async call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-    const res = await fetch(`http://127.0.0.1:${this.ports.server}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TEST_SECRETS.API_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    try {
-      return { status: res.status, body: JSON.parse(text) };
-    } catch {
-      return { status: res.status, body: text };
-    }
+  call(method: string, path: string, body?: unknown): Promise<ApiAnswer> {
+    return apiCall(this.ports.server, method, path, body);
   }
 
   /** Events the webhook-worker delivered to one receiver path ('/qr', '/status', '/messages'). */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { cleanupPrefix, freePort, REDIS_URL, testEnv, TEST_SECRETS, uniquePrefix, waitFor } from '../helpers/env';
+import { apiCall, ApiAnswer, cleanupPrefix, freePort, REDIS_URL, testEnv, uniquePrefix, waitFor } from '../helpers/env';
 import { healthStatus } from '../helpers/pm2';
 import { AppProcess, spawnApp } from '../helpers/processes';
 import { Receiver } from '../helpers/receiver';
@@ -103,20 +103,8 @@ export class ShardedBaileysStack {
     this.shards[i] = undefined;
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  async call(port: number, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TEST_SECRETS.API_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(60_000),
-    });
-    const text = await res.text();
-    try {
-      return { status: res.status, body: JSON.parse(text) };
-    } catch {
-      return { status: res.status, body: text };
-    }
+  call(port: number, method: string, path: string, body?: unknown): Promise<ApiAnswer> {
+    return apiCall(port, method, path, body);
   }
 
   /** creates an instance through `port` and links it as device `device` of the stand-in's phone */

@@ -125,3 +125,26 @@ export function fixtureEvent(event: TestEvent & { id: string; timestamp: string 
 export function fixtureInput(input: TestEvent): import('../../src/events/envelope').AnyEventInput {
   return input as import('../../src/events/envelope').AnyEventInput;
 }
+
+/** What a test's API call answered: the status and the body (parsed JSON, else the text). */
+export interface ApiAnswer {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+}
+
+/** One call to the public API on 127.0.0.1:port with the admin key; JSON in, JSON (or text) out. */
+export async function apiCall(port: number, method: string, path: string, body?: unknown, timeoutMs = 60_000): Promise<ApiAnswer> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${TEST_SECRETS.API_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await res.text();
+  try {
+    return { status: res.status, body: JSON.parse(text) };
+  } catch {
+    return { status: res.status, body: text };
+  }
+}

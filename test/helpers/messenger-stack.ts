@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import winston from 'winston';
-import { cleanupPrefix, freePort, testConfig, TEST_SECRETS, uniquePrefix, waitFor } from './env';
+import { apiCall, cleanupPrefix, freePort, testConfig, uniquePrefix, waitFor } from './env';
 import type { Answer } from './messaging-stack';
 import type { TestEvent } from './env';
 import { GraphStandin, StandinOptions } from '../harness/graph/standin';
@@ -63,18 +63,8 @@ export class MessengerStack {
     return this;
   }
 
-  async call(method: string, path: string, body?: unknown): Promise<Answer> {
-    const res = await fetch(`http://127.0.0.1:${this.config.SERVER_PORT}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TEST_SECRETS.API_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    try {
-      return { status: res.status, body: JSON.parse(text) };
-    } catch {
-      return { status: res.status, body: text };
-    }
+  call(method: string, path: string, body?: unknown): Promise<Answer> {
+    return apiCall(this.config.SERVER_PORT, method, path, body);
   }
 
   async createPage(instanceId: string, pageId: string, token: string): Promise<Answer> {
