@@ -7,7 +7,7 @@ import type { ProcessMetrics } from '../metrics/registry';
 import { EventPublisher } from '../queues/publisher';
 import { InstanceRegistry } from '../whatsapp/instances/registry';
 import { InstanceCache } from '../messages/instance-cache';
-import { createSendPipeline } from '../messages/send-pipeline';
+import { createSendPipeline } from '../messages/create-send-pipeline';
 import { sendCounter } from '../metrics/counting';
 import { budgetHoldCounter } from '../metrics/budget-metrics';
 import { perMinute, MonitProbe } from '../metrics/pm2-monit';

@@ -6,7 +6,7 @@ import { silentLogger } from '../../src/shared/logger';
 import type { Running } from '../../src/shared/lifecycle';
 import { startWorker } from '../../src/apps/_runtime/worker-process';
 import { messageWorkerSpec } from '../../src/apps/message-worker/wiring';
-import { createSendPipeline } from '../../src/messages/send-pipeline';
+import { createSendPipeline } from '../../src/messages/create-send-pipeline';
 import type { SendBudget } from '../../src/budget/send-budget';
 import { createSendBudget } from '../../src/budget/create-budget';
 import { DAILY_TTL_SECONDS, localDay, nextLocalMidnight } from '../../src/budget/daily-cap';

@@ -6,7 +6,7 @@ import type { WorkerSpec } from '../_runtime/worker-process';
 import { EventPublisher } from '../../queues/publisher';
 import { InstanceRegistry } from '../../whatsapp/instances/registry';
 import { InstanceCache } from '../../messages/instance-cache';
-import { createSendPipeline } from '../../messages/send-pipeline';
+import { createSendPipeline } from '../../messages/create-send-pipeline';
 import { messageJobHandler } from '../../messages/message-handler';
 import { sendCounter } from '../../metrics/counting';
 import { budgetHoldCounter } from '../../metrics/budget-metrics';
