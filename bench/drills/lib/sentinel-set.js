@@ -7,23 +7,11 @@
  */
 const { spawn, execFile } = require('node:child_process');
 const { writeFileSync } = require('node:fs');
-const { createServer } = require('node:net');
 const { join } = require('node:path');
 const { promisify } = require('node:util');
+const { freePort, sleep } = require('../../lib/common');
 
 const run = promisify(execFile);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 async function cli(port, ...args) {
   const { stdout } = await run('redis-cli', ['-p', String(port), ...args], { timeout: 5000 });

@@ -6,28 +6,17 @@
  */
 const { spawn, execFile } = require('node:child_process');
 const { mkdtempSync, rmSync } = require('node:fs');
-const { createServer } = require('node:net');
 const { tmpdir } = require('node:os');
+const { createServer } = require('node:net');
 const { join } = require('node:path');
 const { promisify } = require('node:util');
+const { freePort, sleep } = require('../../lib/common');
 const { Receiver } = require('./receiver');
 const { SentinelSet } = require('./sentinel-set');
 
 const ROOT = join(__dirname, '..', '..', '..');
 const PM2_BIN = join(ROOT, 'node_modules', '.bin', 'pm2');
 const run = promisify(execFile);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 async function waitFor(fn, { timeoutMs = 30_000, intervalMs = 200, what = 'condition' } = {}) {
   const deadline = Date.now() + timeoutMs;
