@@ -12,15 +12,20 @@ export interface HeldLease {
   confirmedAt: number;
 }
 
-export interface LeaseKeeperOptions {
+/** What every lease of a shard shares: where it lives, who holds it, how long and how often. */
+export interface LeaseSettings {
   redis: Redis;
   keys: RedisKeys;
   logger: Logger;
   shardId: string;
+  /** this process (a restarted shard is another incarnation) */
   incarnation: string;
   internalUrl: string;
   ttlMs: number;
   renewMs: number;
+}
+
+export interface LeaseKeeperOptions extends LeaseSettings {
   held: Map<string, HeldLease>;
   scripts: ScriptRunner;
   clock: () => number;

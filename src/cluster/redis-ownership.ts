@@ -1,22 +1,10 @@
-import type { Redis } from 'ioredis';
-import type { RedisKeys } from '../shared/keys';
-import type { Logger } from '../shared/logger';
 import { AppError } from '../shared/errors';
 import { ScriptRunner } from '../shared/script-runner';
 import type { InstanceOwner, InstanceOwnership, Lease, LeaseHolder } from '../whatsapp/host/ownership';
 import { CLAIM, FORGET_IF_FREE, RELEASE } from './lease-scripts';
-import { LeaseKeeper, HeldLease } from './lease-keeper';
+import { LeaseKeeper, HeldLease, LeaseSettings } from './lease-keeper';
 
-export interface RedisOwnershipOptions {
-  redis: Redis;
-  keys: RedisKeys;
-  logger: Logger;
-  shardId: string;
-  /** this process (a restarted shard is another incarnation) */
-  incarnation: string;
-  internalUrl: string;
-  ttlMs: number;
-  renewMs: number;
+export interface RedisOwnershipOptions extends LeaseSettings {
   /** tests: local monotonic-enough clock */
   clock?: () => number;
 }
