@@ -1,8 +1,9 @@
 import { useState } from 'preact/hooks';
 import { html } from './html.js';
-import { api, errorText } from './api.js';
+import { api } from './api.js';
 import { ago, go, Me, percent } from './format.js';
 import { usePoll } from './use-poll.js';
+import { useSubmit } from './use-submit.js';
 import type { Instance } from './instances.js';
 
 export interface Summary {
@@ -56,28 +57,17 @@ export function CampaignsView({ me }: { me: Me }) {
 function NewCampaign() {
   const instances = usePoll(() => api<{ instances: Instance[] }>('GET', '/instances'), 10_000);
   const [form, setForm] = useState({ instanceId: '', campaignId: '', phones: '', message: '', rateLimitMs: '' });
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
   const field = (name: keyof typeof form) => (e: Event) => setForm({ ...form, [name]: (e.target as HTMLInputElement).value });
   const options = (instances.data?.instances ?? []).slice().sort((a, b) => Number(b.connected) - Number(a.connected));
   const instanceId = form.instanceId || options[0]?.instanceId || '';
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError('');
-    try {
-      const contacts = form.phones.split(/[\n,;]+/).map((p) => p.trim()).filter(Boolean);
-      const body: Record<string, unknown> = { instanceId, contacts, message: form.message };
-      if (form.campaignId.trim()) body.campaignId = form.campaignId.trim();
-      if (form.rateLimitMs.trim()) body.rateLimitMs = Number(form.rateLimitMs);
-      const r = await api<{ campaignId: string }>('POST', '/queue/add-broadcast', body);
-      go(`campaign/${encodeURIComponent(r.campaignId)}`);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useSubmit(async () => {
+    const contacts = form.phones.split(/[\n,;]+/).map((p) => p.trim()).filter(Boolean);
+    const body: Record<string, unknown> = { instanceId, contacts, message: form.message };
+    if (form.campaignId.trim()) body.campaignId = form.campaignId.trim();
+    if (form.rateLimitMs.trim()) body.rateLimitMs = Number(form.rateLimitMs);
+    const r = await api<{ campaignId: string }>('POST', '/queue/add-broadcast', body);
+    go(`campaign/${encodeURIComponent(r.campaignId)}`);
+  });
   return html`
     <details class="panel">
       <summary>Start a campaign</summary>

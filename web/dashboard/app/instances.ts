@@ -3,6 +3,7 @@ import { html } from './html.js';
 import { api, errorText } from './api.js';
 import { ago, Me } from './format.js';
 import { usePoll } from './use-poll.js';
+import { useSubmit } from './use-submit.js';
 import { QrPanel } from './qr-panel.js';
 
 export interface Instance {
@@ -73,23 +74,12 @@ export function InstancesView({ me }: { me: Me }) {
 function CreateForm({ onCreated }: { onCreated: (id: string) => void }) {
   const [id, setId] = useState('');
   const [phone, setPhone] = useState('');
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError('');
-    try {
-      await api('POST', '/instance/create', { instanceId: id.trim(), ...(phone.trim() ? { phone: phone.trim() } : {}) });
-      onCreated(id.trim());
-      setId('');
-      setPhone('');
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useSubmit(async () => {
+    await api('POST', '/instance/create', { instanceId: id.trim(), ...(phone.trim() ? { phone: phone.trim() } : {}) });
+    onCreated(id.trim());
+    setId('');
+    setPhone('');
+  });
   return html`
     <form class="inline" onSubmit=${submit} aria-label="Create an instance">
       <div><label for="new-instance">New instance id</label>

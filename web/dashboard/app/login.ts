@@ -1,27 +1,17 @@
 import { useState } from 'preact/hooks';
 import { html } from './html.js';
-import { api, errorText } from './api.js';
+import { api } from './api.js';
+import { useSubmit } from './use-submit.js';
 import type { Me } from './format.js';
 
 /** The API key (the admin API_KEY or a scoped key) opens a session; the key is not kept in the page. */
 export function LoginView({ onLogin }: { onLogin: (me: Me) => void }) {
   const [key, setKey] = useState('');
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError('');
-    try {
-      const r = await api<{ me: Me }>('POST', '/login', { key });
-      setKey('');
-      onLogin(r.me);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useSubmit(async () => {
+    const r = await api<{ me: Me }>('POST', '/login', { key });
+    setKey('');
+    onLogin(r.me);
+  });
   return html`
     <main class="login">
       <h1>WhatsApp queue daemon</h1>
