@@ -7,6 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { AppError } from '../shared/errors';
+import { postJson, retryAfterMs } from '../shared/post-json';
 import { graphError, GraphErrorBody } from './graph-errors';
 
 export interface GraphClientOptions {
@@ -48,55 +49,31 @@ export class GraphClient {
   }
 
   /** POST {version}/{path} with the page token; resolves with the JSON answer or throws a classified AppError. */
-  post(path: string, token: string, payload: unknown): Promise<Record<string, unknown>> {
-    const data = Buffer.from(JSON.stringify(payload));
-    const lib = this.base.protocol === 'https:' ? https : http;
+  async post(path: string, token: string, payload: unknown): Promise<Record<string, unknown>> {
     const url = new URL(path, this.base);
     // the token travels in the query as the Send API documents it; URLs are never logged
     url.searchParams.set('access_token', token);
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const done = (fn: () => void) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        fn();
-      };
-      this.counts.requests++;
-      const req = lib.request(url, { method: 'POST', agent: this.agent, headers: { 'content-type': 'application/json', 'content-length': data.length } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => done(() => reject(this.network(path, err))));
-        res.on('end', () =>
-          done(() => {
-            const status = res.statusCode ?? 0;
-            let body: { error?: GraphErrorBody } & Record<string, unknown> = {};
-            try {
-              body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
-            } catch {
-              body = {};
-            }
-            if (status >= 200 && status < 300 && !body.error) return resolve(body);
-            const retryAfter = Number(res.headers['retry-after']);
-            reject(graphError(status, body.error, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined, this.options.throttleBackoffMs));
-          }),
-        );
-      });
-      req.on('socket', (socket) => {
+    this.counts.requests++;
+    const answer = await postJson(url, payload, {
+      agent: this.agent,
+      timeoutMs: this.options.timeoutMs,
+      onTimeout: () => {
+        this.counts.timeouts++;
+        return new AppError('transient', `Messenger ${path} timed out after ${this.options.timeoutMs} ms`, { kind: 'transient', timeoutMs: this.options.timeoutMs });
+      },
+      onNetworkError: (err) => this.network(path, err),
+      onSocket: (req, socket) => {
         if (req.reusedSocket) this.counts.reused++;
         else if (!this.seen.has(socket)) {
           this.seen.add(socket);
           this.counts.socketsCreated++;
         }
-      });
-      const timer = setTimeout(() => {
-        this.counts.timeouts++;
-        done(() => reject(new AppError('transient', `Messenger ${path} timed out after ${this.options.timeoutMs} ms`, { kind: 'transient', timeoutMs: this.options.timeoutMs })));
-        req.destroy();
-      }, this.options.timeoutMs);
-      req.on('error', (err) => done(() => reject(this.network(path, err))));
-      req.end(data);
+      },
     });
+    const body = (answer.body && typeof answer.body === 'object' ? answer.body : {}) as { error?: GraphErrorBody } & Record<string, unknown>;
+    if (answer.status >= 200 && answer.status < 300 && !body.error) return body;
+    const retryAfter = retryAfterMs(answer.headers);
+    throw graphError(answer.status, body.error, retryAfter && retryAfter > 0 ? retryAfter : undefined, this.options.throttleBackoffMs);
   }
 
   stats(): HttpClientStats {

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { AppError } from '../shared/errors';
+import { postJson, retryAfterMs } from '../shared/post-json';
 import type { ChannelSender, ChannelSendRequest, ChannelSendResult, RecipientCheck } from '../channels/sender';
 
 export interface InternalClientOptions {
@@ -68,55 +69,16 @@ export class InternalClient implements ChannelSender {
     this.agent.destroy();
   }
 
-  private post(path: string, payload: unknown, timeoutMs: number): Promise<unknown> {
-    const data = Buffer.from(JSON.stringify(payload));
-    const lib = this.base.protocol === 'https:' ? https : http;
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const done = (fn: () => void) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        fn();
-      };
-      const req = lib.request(
-        {
-          protocol: this.base.protocol,
-          hostname: this.base.hostname.replace(/^\[|\]$/g, ''),
-          port: this.base.port,
-          path: this.basePath + path,
-          method: 'POST',
-          agent: this.agent,
-          headers: { 'content-type': 'application/json', 'content-length': data.length, authorization: this.auth },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', (err) => done(() => reject(networkError(path, err))));
-          res.on('end', () =>
-            done(() => {
-              const status = res.statusCode ?? 0;
-              let body: unknown;
-              try {
-                body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
-              } catch {
-                body = undefined;
-              }
-              if (status >= 200 && status < 300) return resolve(body);
-              const retryAfter = Number(res.headers['retry-after']);
-              reject(AppError.fromBody(body, status, Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : undefined));
-            }),
-          );
-        },
-      );
-      // Our own deadline covers connect + response; the request is destroyed when it passes.
-      const timer = setTimeout(() => {
-        done(() => reject(new AppError('transient', `internal ${path} timed out after ${timeoutMs} ms`, { timeoutMs })));
-        req.destroy();
-      }, timeoutMs);
-      req.on('error', (err) => done(() => reject(networkError(path, err))));
-      req.end(data);
+  private async post(path: string, payload: unknown, timeoutMs: number): Promise<unknown> {
+    const answer = await postJson(new URL(this.basePath + path, this.base), payload, {
+      agent: this.agent,
+      headers: { authorization: this.auth },
+      timeoutMs,
+      onTimeout: () => new AppError('transient', `internal ${path} timed out after ${timeoutMs} ms`, { timeoutMs }),
+      onNetworkError: (err) => networkError(path, err),
     });
+    if (answer.status >= 200 && answer.status < 300) return answer.body;
+    throw AppError.fromBody(answer.body, answer.status, retryAfterMs(answer.headers));
   }
 }
 
