@@ -14,7 +14,9 @@
  * Steps: start (empty) -> RSS; pair the first (loads Baileys) -> RSS; create + pair the others one
  * after the other (QR scanned by the stand-in, 515, login, pre-key upload) -> RSS; one incoming text
  * per instance (stand-in -> server) and one outgoing text per instance (POST /internal/send, the call
- * message-worker makes) -> RSS; SIGTERM, start again -> time until all N are connected without a QR
+ * message-worker makes) -> RSS; the inbound flood (INBOUND=1000 Signal-encrypted messages per session from
+ * CONTACTS=10 contacts, in STEPS=10 rounds, RSS after each: growth per message; INBOUND=0 skips it);
+ * SIGTERM, start again -> time until all N are connected without a QR
  * -> RSS. Before each reading the server runs a full GC (SIGUSR2 -> gc(), a bench-only hook given
  * on its command line), so the heap figure is live data rather than garbage not yet collected.
  */
@@ -35,6 +37,12 @@ const prefix = `bench-baileys-${randomBytes(3).toString('hex')}`;
 const ids = Array.from({ length: N }, (_, i) => `bench-${String(i).padStart(4, '0')}`);
 const phoneOf = (i) => `55119${String(i).padStart(8, '0')}`;
 const CONTACT = '5511988887777';
+// the inbound flood: INBOUND Signal-encrypted messages per session from CONTACTS contacts (each its own
+// Signal session with the client), pushed in STEPS rounds with a memory reading after each
+const INBOUND = Number(process.env.INBOUND ?? 1000);
+const CONTACTS = Number(process.env.CONTACTS ?? 10);
+const STEPS = Number(process.env.STEPS ?? 10);
+const contactOf = (k) => `55119${String(70000000 + k).padStart(8, '0')}`;
 // bench-only: a full GC on SIGUSR2, so readings compare live memory (nothing in the app uses SIGUSR2)
 const GC_HOOK = `data:text/javascript,${encodeURIComponent("process.on('SIGUSR2', () => globalThis.gc())")}`;
 
@@ -125,6 +133,86 @@ async function messageRound(server) {
   return { incoming: N, sent, ms: Date.now() - t };
 }
 
+/**
+ * INBOUND encrypted messages per session (pkmsg first, then msg once the client answered: the
+ * stand-in's Signal side, test/harness/fake-wa/signal.mjs), STEPS rounds; after each round every
+ * message has become a webhook job, and memory is read after a full GC. Growth per message is the
+ * slope from the first round's reading to the last (the first round also creates the sessions).
+ */
+async function inboundFlood(server) {
+  const perStep = Math.ceil(INBOUND / STEPS);
+  const samples = [];
+  let pushed = 0;
+  const t = Date.now();
+  const jobsBefore = await webhookJobs();
+  for (let step = 0; step < STEPS; step++) {
+    const stepStart = Date.now();
+    for (let i = 0; i < N; i++) {
+      const conn = loginOf(i);
+      for (let k = 0; k < perStep; k++) conn.pushMessage({ from: contactOf((step * perStep + k) % CONTACTS), text: `Mensagem ${step}.${k} para ${i}`, pushName: 'Ana' });
+    }
+    pushed += N * perStep;
+    await Promise.all(ids.map((_, i) => loginOf(i).flush()));
+    await waitUntil(async () => (await webhookJobs()) >= jobsBefore + pushed, `inbound step ${step} published`, 300_000);
+    const seconds = (Date.now() - stepStart) / 1000;
+    samples.push({ messages: pushed / N, perSecond: Math.round((N * perStep) / seconds), ...(await memory(server)) });
+    // after the first round each session answers each contact once, so the contacts' later messages
+    // are plain Signal messages (msg) instead of pre-key messages (libsignal pendingPreKey)
+    if (step === 0) await replyToContacts(server);
+  }
+  const types = await eventTypes(pushed);
+  // what went over the wire: the stand-in's stanzas to the clients, by <enc type> (pkmsg / msg)
+  const wire = {};
+  for (let i = 0; i < N; i++) {
+    for (const node of loginOf(i).sent) {
+      const enc = Array.isArray(node.content) ? node.content.find((c) => c.tag === 'enc' || c.tag === 'plaintext') : undefined;
+      if (node.tag === 'message' && enc) wire[enc.attrs.type ?? enc.tag] = (wire[enc.attrs.type ?? enc.tag] ?? 0) + 1;
+    }
+  }
+  const first = samples[0];
+  const last = samples.at(-1);
+  const spanMessages = (last.messages - first.messages) * N;
+  return {
+    perSession: pushed / N,
+    contacts: CONTACTS,
+    seconds: round((Date.now() - t) / 1000),
+    types,
+    wire,
+    samples,
+    rssGrowthPerMessageKb: spanMessages ? Number((((last.rssMb - first.rssMb) * 1024) / spanMessages).toFixed(3)) : null,
+    heapGrowthPerMessageKb: spanMessages ? Number((((last.heapUsedMb - first.heapUsedMb) * 1024) / spanMessages).toFixed(3)) : null,
+  };
+}
+
+async function replyToContacts(server) {
+  const outBefore = wa.outgoing.length;
+  let sent = 0;
+  for (let k = 0; k < Math.min(CONTACTS, INBOUND); k++) {
+    await Promise.all(ids.map(async (id, i) => {
+      const body = { instanceId: id, to: contactOf(k), messageId: `3EB0REPLY${String(i).padStart(5, '0')}${String(k).padStart(5, '0')}`, content: { type: 'text', text: 'Recebido' } };
+      const res = await request(server.port, 'POST', '/internal/send', body, INTERNAL_TOKEN);
+      if (res.status === 200) sent++;
+      else console.error(`reply ${id}: ${res.status} ${JSON.stringify(res.body)}`);
+    }));
+  }
+  await waitUntil(() => wa.outgoing.length >= outBefore + sent, 'replies at the stand-in', 120_000);
+}
+
+/** Counts the event types of the newest `count` waiting webhook jobs (no webhook-worker runs here; jobId = event id). */
+async function eventTypes(count) {
+  const ids = await redis.lrange(`${prefix}:webhook:wait`, 0, count - 1);
+  const counts = {};
+  for (let at = 0; at < ids.length; at += 1000) {
+    const pipe = redis.pipeline();
+    for (const id of ids.slice(at, at + 1000)) pipe.hget(`${prefix}:webhook:${id}`, 'data');
+    for (const [, data] of await pipe.exec()) {
+      const type = data ? (JSON.parse(data).event?.type ?? 'unknown') : 'missing';
+      counts[type] = (counts[type] ?? 0) + 1;
+    }
+  }
+  return counts;
+}
+
 async function run() {
   const H = await import(HARNESS);
   wa = await new H.FakeWaServer({ phone: phoneOf(0) }).start();
@@ -145,6 +233,7 @@ async function run() {
   const all = await memory(first);
   const round1 = await messageRound(first);
   const afterMessages = await memory(first);
+  const flood = INBOUND > 0 ? await inboundFlood(first) : undefined;
 
   const stopStart = Date.now();
   await stopChild(first.child);
@@ -169,6 +258,7 @@ async function run() {
     heapPerFurtherSessionMb: N > 1 ? Number(((all.heapUsedMb - one.heapUsedMb) / (N - 1)).toFixed(2)) : null,
     pairSeconds: round(pairMs / 1000),
     messages: round1,
+    flood,
     stopMs,
     restart: { readyMs: second.readyMs, allConnectedMs: restoreMs, qrConnections: registers, ...restored },
     restoreConcurrency: Number(process.env.RESTORE_CONCURRENCY ?? 5),
@@ -197,7 +287,13 @@ function writeSection(r) {
     `\n### ${date}: ${r.sessions} sessions, ${r.cpus} cores, node ${r.node}, load ${r.loadAverage.join(' ')}\n\n` +
     '| RSS / heap empty | 1 connected | all connected | per session (RSS / heap) | per session after the first | after 1 in + 1 out each | pair all | restart: all connected (no QR) | RSS / heap after restart |\n|---|---|---|---|---|---|---|---|---|\n' +
     `| ${mem(r.empty)} | ${mem(r.oneConnected)} | ${mem(r.allConnected)} | **${r.rssPerSessionMb}** / ${r.heapPerSessionMb} MB | ${r.rssPerFurtherSessionMb} / ${r.heapPerFurtherSessionMb} MB | ${mem(r.afterMessages)} (${r.messages.sent} sent) | ${r.pairSeconds} s | ${r.restart.allConnectedMs} ms (concurrency ${r.restoreConcurrency}, ${r.restart.qrConnections} QR) | ${mem(r.restart)} |\n`;
-  updateBenchmarks((text) => appendToSection(text, 'Baileys sessions', run, INTRO));
+  const f = r.flood;
+  const flood = f
+    ? '\nInbound flood (Signal-encrypted, pkmsg then msg):\n\n' +
+      '| per session | contacts each | messages in all | events | time | RSS / heap after the first step | after the last | growth per message (RSS / heap) | RSS by step |\n|---|---|---|---|---|---|---|---|---|\n' +
+      `| ${f.perSession} | ${f.contacts} | ${f.perSession * r.sessions} | ${Object.entries(f.types).map(([k, v]) => `${v} ${k}`).join(', ')} (wire: ${Object.entries(f.wire).map(([k, v]) => `${v} ${k}`).join(', ')}) | ${f.seconds} s | ${mem(f.samples[0])} | ${mem(f.samples.at(-1))} | **${f.rssGrowthPerMessageKb}** / ${f.heapGrowthPerMessageKb} KB | ${f.samples.map((x) => x.rssMb).join(', ')} MB |\n`
+    : '';
+  updateBenchmarks((text) => appendToSection(text, 'Baileys sessions', run + flood, INTRO));
 }
 
 killChildrenOnSignal();

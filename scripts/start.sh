@@ -32,6 +32,9 @@ node scripts/lib/init-env.js
 load_env
 
 bash scripts/ensure-redis.sh pm2
+# voice notes (ptt) are transcoded to Ogg/Opus by ffmpeg (src/whatsapp/baileys/voice-note.ts); without
+# it they go out as plain audio files, so a failed install warns instead of stopping the start
+timeout 300 bash scripts/lib/apt-install.sh ffmpeg ffmpeg || say "WARNING: no ffmpeg: voice notes are sent as plain audio files until it is installed"
 # the message log's PostgreSQL: DATABASE_URL, else the machine's, else Debian's (it may write DATABASE_URL into .env)
 if ! bash scripts/ensure-postgres.sh start; then say "WARNING: no PostgreSQL for the message log; messages are still sent, their log waits in Redis"; fi
 if [ -z "${DATABASE_URL:-}" ]; then unset DATABASE_URL; load_env; fi

@@ -10,7 +10,7 @@ import type { NewChatSources } from './new-chat-hold';
 import { bindingHold, BudgetHold, SendKind } from './hold';
 import { effectiveLimits, BudgetInstance, EffectiveLimits } from './limits';
 import { ChatKind, rulesFor } from './rules';
-import { contentKey } from './content-key';
+import { contentKey, followsUp } from './content-key';
 import { BudgetWindows, Reservation, SendShape } from './windows';
 import { HealthMonitor, HealthView } from './health';
 import { SuppressionList } from './suppressions';
@@ -111,7 +111,7 @@ export class SendBudget {
       this.health.current(instanceId, now),
       src ? src.restrictions.get(instanceId) : Promise.resolve(undefined),
     ]);
-    const chat: ChatKind = wrote ? 'known' : 'new';
+    const chat: ChatKind = wrote || followsUp(intent.content) ? 'known' : 'new';
     const limits = effectiveLimits(this.options.defaults, instance, restartAt, health.level, now);
     const rules = rulesFor(kind, chat);
     const holds: BudgetHold[] = [];

@@ -23,7 +23,15 @@ type ContentBody =
   | { type: 'document'; url: string; fileName?: string; mimetype?: string; caption?: string; quotedId?: string }
   | { type: 'location'; latitude: number; longitude: number; name?: string; address?: string; quotedId?: string }
   | { type: 'contact'; displayName: string; vcard?: string; phone?: string; quotedId?: string }
-  | { type: 'reaction'; emoji: string; targetId: string; targetFromMe?: boolean; targetParticipant?: string };
+  | { type: 'reaction'; emoji: string; targetId: string; targetFromMe?: boolean; targetParticipant?: string }
+  /** selectableCount: how many options one voter may tick (0 = any number); options are distinct */
+  | { type: 'poll'; name: string; options: string[]; selectableCount: number; quotedId?: string }
+  /** a WebP image shown as a sticker */
+  | { type: 'sticker'; url: string; quotedId?: string }
+  /** new text for a text message this number sent (WhatsApp lets the sender edit for about 15 minutes) */
+  | { type: 'edit'; targetId: string; text: string }
+  /** deletes for everyone a message this number sent */
+  | { type: 'delete'; targetId: string };
 
 export type SendContentType = SendContent['type'];
 

@@ -8,6 +8,7 @@ import type { CampaignStoppedData, CampaignSummary, ConnectionUpdateData, Instan
 import type { MessageFailedData, MessageReceivedData, MessageSentData, MessageStatusData, MessageUndecryptableData } from './message-data';
 import type { WebhookEndpointData } from './webhook-data';
 import type { ContactOptedOutData, InstanceHealthData } from './budget-data';
+import type { MessageDeletedData, MessageEditedData, MessageReactionData, PollVoteData } from './conversation-data';
 
 export interface EventDataMap {
   'qr.updated': QrUpdatedData;
@@ -18,6 +19,10 @@ export interface EventDataMap {
   'message.status': MessageStatusData;
   'message.sent': MessageSentData;
   'message.failed': MessageFailedData;
+  'message.edited': MessageEditedData;
+  'message.deleted': MessageDeletedData;
+  'message.reaction': MessageReactionData;
+  'poll.vote': PollVoteData;
   'instance.circuit': InstanceCircuitData;
   'instance.heartbeat': InstanceHeartbeatData;
   'instance.restriction': InstanceRestrictionData;
@@ -44,6 +49,10 @@ export const EVENT_FAMILIES: { readonly [T in EventType]: EventFamily } = {
   'message.status': 'messages',
   'message.sent': 'messages',
   'message.failed': 'messages',
+  'message.edited': 'messages',
+  'message.deleted': 'messages',
+  'message.reaction': 'messages',
+  'poll.vote': 'messages',
   'instance.circuit': 'status',
   'instance.heartbeat': 'status',
   'instance.restriction': 'status',

@@ -6,6 +6,7 @@
 import type { EventType } from './catalog';
 import type { WebhookEndpointData } from './webhook-data';
 import type { ContactOptedOutData, InstanceHealthData } from './budget-data';
+import type { MessageDeletedData, MessageEditedData, MessageReactionData, PollVoteData } from './conversation-data';
 import type { CampaignStoppedData, CampaignSummary, ConnectionUpdateData, InstanceCircuitData, InstanceHeartbeatData, InstanceRestrictionData, PairingCodeData, QrUpdatedData } from './instance-data';
 import type { MessageFailedData, MessageReceivedData, MessageSentData, MessageStatusData, MessageUndecryptableData, SenderData } from './message-data';
 
@@ -20,6 +21,11 @@ const received: Fields<MessageReceivedData> = {
   quotedId: true, mentions: true, offline: true,
 };
 const undecryptable: Fields<MessageUndecryptableData> = { ...sender, error: true, offline: true };
+const targeted = { ...sender, targetId: true, targetFromMe: true, offline: true } as const;
+const edited: Fields<MessageEditedData> = { ...targeted, type: true, contentType: true, text: true };
+const deleted: Fields<MessageDeletedData> = { ...targeted, byAdmin: true };
+const reaction: Fields<MessageReactionData> = { ...targeted, emoji: true, removed: true };
+const pollVote: Fields<PollVoteData> = { ...targeted, question: true, options: true, tallies: true };
 const status: Fields<MessageStatusData> = {
   messageId: true, waMessageId: true, chatId: true, lid: true, fromMe: true, status: true, participant: true, participantLid: true,
   timestamp: true, error: true, sandbox: true,
@@ -53,6 +59,10 @@ const FIELDS: { readonly [T in EventType]: object } = {
   'message.status': status,
   'message.sent': sent,
   'message.failed': failed,
+  'message.edited': edited,
+  'message.deleted': deleted,
+  'message.reaction': reaction,
+  'poll.vote': pollVote,
   'instance.circuit': circuit,
   'instance.heartbeat': heartbeat,
   'instance.restriction': restriction,

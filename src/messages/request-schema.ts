@@ -9,15 +9,15 @@ import { parseInput } from '../shared/parse-input';
 import { INSTANCE_ID_RE } from '../whatsapp/types';
 import { SendContent } from '../channels/content';
 import { canonicalRecipient } from '../whatsapp/address';
-import { httpUrlSchema, sendContentSchema } from '../whatsapp/content-schema';
+import { deleteBodySchema, editBodySchema, httpUrlSchema, pollBodySchema, sendContentSchema } from '../whatsapp/content-schema';
 
 const opt = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
 const str = (max: number) => opt(z.string().max(max));
 /** Phone numbers often arrive as JSON numbers; both forms are accepted. */
 const phoneLike = opt(z.union([z.string().min(1).max(64), z.number().int().positive()]).transform(String));
 
-const MEDIA_ALIASES: Record<string, 'text' | 'image' | 'video' | 'audio' | 'document' | 'ptt'> = {
-  text: 'text', chat: 'text', image: 'image', photo: 'image', video: 'video', audio: 'audio', voice: 'ptt', ptt: 'ptt', document: 'document', file: 'document',
+const MEDIA_ALIASES: Record<string, 'text' | 'image' | 'video' | 'audio' | 'document' | 'ptt' | 'sticker'> = {
+  text: 'text', chat: 'text', image: 'image', photo: 'image', video: 'video', audio: 'audio', voice: 'ptt', ptt: 'ptt', document: 'document', file: 'document', sticker: 'sticker',
 };
 
 export const addMessageSchema = z.object({
@@ -35,6 +35,11 @@ export const addMessageSchema = z.object({
   location: opt(z.object({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180), name: str(1024), address: str(1024) })),
   contact: opt(z.object({ displayName: z.string().min(1).max(256), phone: str(32), vcard: str(65536) })),
   reaction: opt(z.object({ emoji: z.string().max(32), targetId: z.string().min(1).max(128), targetFromMe: opt(z.boolean()), targetParticipant: str(128) })),
+  poll: opt(pollBodySchema),
+  /** new text for a message this number sent */
+  edit: opt(editBodySchema),
+  /** delete for everyone a message this number sent */
+  delete: opt(deleteBodySchema),
   quotedId: str(128),
   mentions: opt(z.array(z.union([z.string().min(1).max(64), z.number().int().positive().transform(String)])).max(1024)),
   linkPreview: opt(z.boolean()),
@@ -92,10 +97,13 @@ export function parseAddMessage(body: unknown, headerKey: string | undefined, li
 }
 
 function buildContent(b: AddMessageBody): SendContent {
-  const kinds = [b.location && 'location', b.contact && 'contact', b.reaction && 'reaction'].filter(Boolean);
-  if (kinds.length > 1) throw fieldError(String(kinds[1]), `give only one of location, contact, reaction`);
+  const kinds = [b.location && 'location', b.contact && 'contact', b.reaction && 'reaction', b.poll && 'poll', b.edit && 'edit', b.delete && 'delete'].filter(Boolean);
+  if (kinds.length > 1) throw fieldError(String(kinds[1]), `give only one of location, contact, reaction, poll, edit, delete`);
   const quotedId = b.quotedId;
   if (b.reaction) return { type: 'reaction', ...b.reaction };
+  if (b.poll) return { type: 'poll', ...b.poll, quotedId };
+  if (b.edit) return { type: 'edit', ...b.edit };
+  if (b.delete) return { type: 'delete', ...b.delete };
   if (b.location) return { type: 'location', ...b.location, quotedId };
   if (b.contact) {
     if (!b.contact.phone && !b.contact.vcard) throw fieldError('contact.phone', 'give contact.phone or contact.vcard');
@@ -123,6 +131,8 @@ function buildContent(b: AddMessageBody): SendContent {
     case 'audio':
     case 'ptt':
       return { type: 'audio', url, ptt: alias === 'ptt' ? true : b.ptt, mimetype, quotedId };
+    case 'sticker':
+      return { type: 'sticker', url, quotedId };
     default:
       return { type: 'document', url, caption, mimetype, quotedId, fileName: b.fileName ?? fileNameOf(url) };
   }

@@ -75,6 +75,20 @@ const durationList = (def: string) =>
         return typeof parsed === 'string' ? [] : parsed;
       }),
   );
+/** chats whose traffic Baileys drops before decrypting (Socket/messages-recv.js:1589-1602 shouldIgnoreJid) */
+export const IGNORABLE_JID_KINDS = ['status', 'newsletter', 'broadcast'] as const;
+export type IgnorableJidKind = (typeof IGNORABLE_JID_KINDS)[number];
+const ignoreJids = z.preprocess(
+  (v) => (v === undefined ? 'status,newsletter' : v),
+  z
+    .string()
+    .transform((v, ctx) => {
+      const kinds = [...new Set(v.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s && s !== 'none'))];
+      const bad = kinds.filter((k) => !(IGNORABLE_JID_KINDS as readonly string[]).includes(k));
+      if (bad.length) ctx.addIssue({ code: 'custom', message: `unknown kind ${bad.join(', ')}: a comma-separated list of ${IGNORABLE_JID_KINDS.join(', ')} (or none)` });
+      return kinds as IgnorableJidKind[];
+    }),
+);
 const waVersion = z.preprocess(
   (v) => (v === '' ? undefined : v),
   z
@@ -131,6 +145,8 @@ export const configSchema = z.object({
   SANDBOX_LID_CONTACTS: bool(false),
   WA_VERSION: waVersion,
   WA_WEBSOCKET_URL: url(['ws:', 'wss:']).default('wss://web.whatsapp.com/ws/chat'),
+  /** chats never decrypted nor stored: status stories (status@broadcast), channels (@newsletter), all @broadcast; '' or none = none */
+  WA_IGNORE_JIDS: ignoreJids,
   WA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
   /** deadline of the WhatsApp Web version fetch at start (0 = never fetch: WA_VERSION or the bundled one) */
   WA_VERSION_FETCH_TIMEOUT_MS: int(5000),
@@ -142,8 +158,10 @@ export const configSchema = z.object({
   WA_LOOP_WINDOW_MS: int(600000, 1),
   /** an instance the loop guard stopped tries again by itself this often (0 = never; restart by hand) */
   WA_FAILED_RETRY_MS: int(600000),
-  /** recent messages kept per instance (no media bytes) for media downloads, quoting and resend requests */
-  WA_RECENT_MESSAGES: int(500, 0),
+  /** the message store (Redis, whole messages, no media bytes): the newest this many sent and received per instance, for resend requests, quotes, poll votes and media downloads (0 = keep none) */
+  WA_MESSAGE_STORE_MAX: int(5000, 0),
+  /** ...each kept this long (a retry request after a deploy finds the original within this window) */
+  WA_MESSAGE_STORE_TTL_HOURS: num(168, 0.001, 8760),
   RESTORE_CONCURRENCY: int(5, 1),
   RESTORE_JITTER_MS: int(1000),
 

@@ -10,6 +10,9 @@ export function redisKeys(prefix: string) {
     instances: `${p}:instances`,
     authCreds: (instanceId: string) => `${p}:auth:${instanceId}:creds`,
     authKeys: (instanceId: string, type: string) => `${p}:auth:${instanceId}:keys:${type}`,
+    /** ZSET WhatsApp message id -> stored at (ms) and HASH id -> BufferJSON WAMessage: the instance's sent and received messages (baileys/message-store.ts), deleted with its auth state */
+    messageStoreIndex: (instanceId: string) => `${p}:wastore:${instanceId}:index`,
+    messageStoreData: (instanceId: string) => `${p}:wastore:${instanceId}:messages`,
     /** STRING messageId -> JSON result of the first send (idempotent internal send) */
     sendRecord: (messageId: string) => `${p}:sent:${messageId}`,
     /** HASH message status record */
@@ -44,6 +47,8 @@ export function redisKeys(prefix: string) {
     restriction: (instanceId: string) => `${p}:restriction:${instanceId}`,
     /** ZSET canonical address (phone digits, LID jid) -> last inbound message (ms): the chats that wrote to us */
     inboundChats: (instanceId: string) => `${p}:inbound:${instanceId}`,
+    /** HASH voter (PN JID, else LID JID) -> JSON option hashes of their latest vote on one poll (poll.vote tallies), expires with the retention */
+    pollVotes: (instanceId: string, pollId: string) => `${p}:poll:${instanceId}:${pollId}`,
     dailyCount: (instanceId: string, day: string) => `${p}:daily:${instanceId}:${day}`,
     /** The send budget (src/budget/), per instance: ZSET reservation token -> send time (the last hour: minute and hour caps) */
     budgetSends: (instanceId: string) => `${p}:budget:${instanceId}:sends`,

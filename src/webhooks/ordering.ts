@@ -46,11 +46,14 @@ redis.call('HDEL', KEYS[2], ARGV[1])
 local head = redis.call('ZRANGE', KEYS[1], 0, 0)
 return {removed, head[1] or ''}`;
 
+/** Chat events that are not named message.*: a vote belongs in its chat's order like the poll's send. */
+const CHAT_EVENTS = new Set<AnyEvent['type']>(['poll.vote']);
+
 /** The chat an event belongs to, for WEBHOOK_ORDER=chat (events without a chat are never held). */
 export function chatOf(event: AnyEvent): string | undefined {
   const d = event.data as { chatId?: unknown; jid?: unknown; to?: unknown };
   const chat = typeof d?.chatId === 'string' ? d.chatId : typeof d?.jid === 'string' ? d.jid : typeof d?.to === 'string' ? d.to : undefined;
-  return event.type.startsWith('message.') && chat ? `${event.instanceId}:${chat}` : undefined;
+  return (event.type.startsWith('message.') || CHAT_EVENTS.has(event.type)) && chat ? `${event.instanceId}:${chat}` : undefined;
 }
 
 export type Turn = { head: true } | { head: false; headId: string; headNextAt: number; headAgeMs: number };

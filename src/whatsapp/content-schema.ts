@@ -62,6 +62,35 @@ export const reactionContentSchema = z.object({
   targetParticipant: z.string().max(128).optional(),
 });
 
+// Polls: WhatsApp's app offers 2 to 12 options, each named once (a vote is the hash of the option's
+// name, Utils/process-message.js decryptPollVote, so two equal names could not be told apart).
+const pollShape = {
+  name: z.string().trim().min(1).max(255),
+  options: z.array(z.string().trim().min(1, 'an option must not be empty').max(100)).min(2, 'a poll needs at least 2 options').max(12, 'a poll has at most 12 options'),
+  // 1 = single choice (the default); 0 = any number of options (Utils/messages.js: selectableCount 0..values.length)
+  selectableCount: z.number().int().min(0).default(1),
+};
+function checkPoll(p: { options: string[]; selectableCount: number }, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  p.options.forEach((o, i) => {
+    if (seen.has(o)) ctx.addIssue({ code: 'custom', path: ['options', i], message: `option "${o}" is given twice; options must be distinct` });
+    seen.add(o);
+  });
+  if (p.selectableCount > p.options.length) {
+    ctx.addIssue({ code: 'custom', path: ['selectableCount'], message: `must be 0 (any number) to ${p.options.length} (the number of options)` });
+  }
+}
+/** add-message's `poll` field */
+export const pollBodySchema = z.object(pollShape).superRefine(checkPoll);
+export const pollContentSchema = z.object({ type: z.literal('poll'), ...pollShape, quotedId }).superRefine(checkPoll);
+export const stickerContentSchema = z.object({ type: z.literal('sticker'), url: httpUrlSchema, quotedId });
+const targetId = z.string().min(1).max(128);
+/** add-message's `edit` and `delete` fields */
+export const editBodySchema = z.object({ targetId, text });
+export const deleteBodySchema = z.object({ targetId });
+export const editContentSchema = z.object({ type: z.literal('edit'), ...editBodySchema.shape });
+export const deleteContentSchema = z.object({ type: z.literal('delete'), ...deleteBodySchema.shape });
+
 /** Any SendContent; the error names the field that is wrong for the given `type`. */
 export const sendContentSchema: z.ZodType<SendContent> = z.discriminatedUnion('type', [
   textContentSchema,
@@ -72,9 +101,13 @@ export const sendContentSchema: z.ZodType<SendContent> = z.discriminatedUnion('t
   locationContentSchema,
   contactContentSchema,
   reactionContentSchema,
+  pollContentSchema,
+  stickerContentSchema,
+  editContentSchema,
+  deleteContentSchema,
 ]);
 
-export const SEND_CONTENT_TYPES = ['text', 'image', 'video', 'audio', 'document', 'location', 'contact', 'reaction'] as const;
+export const SEND_CONTENT_TYPES = ['text', 'image', 'video', 'audio', 'document', 'location', 'contact', 'reaction', 'poll', 'sticker', 'edit', 'delete'] as const;
 
 /** The media types among SendContent (carry a url). */
-export const MEDIA_CONTENT_TYPES = ['image', 'video', 'audio', 'document'] as const;
+export const MEDIA_CONTENT_TYPES = ['image', 'video', 'audio', 'document', 'sticker'] as const;

@@ -8,6 +8,7 @@ import type { SendContent, SendResult } from '../channels/content';
 import type { WaAddress } from './address';
 import type { Channel } from '../channels/channel';
 import type { RestrictionSignal } from './restriction/rules';
+import type { ContactProfile, ContactQuery, GroupDetails, GroupSummary } from './crm-types';
 
 
 export type InstanceStatus =
@@ -97,6 +98,12 @@ export interface WhatsAppSession {
    * list (callers batch it), one answer per phone asked, in any order. Throws AppError.
    */
   checkNumbers(phones: string[]): Promise<NumberLookup[]>;
+  /** The groups the number participates in (cached per session, dropped on group events). Throws AppError. */
+  listGroups(): Promise<GroupSummary[]>;
+  /** One group's metadata with its participants; not_in_group when the number is not in it. */
+  groupInfo(groupJid: string): Promise<GroupDetails>;
+  /** Names, the other identity and the profile picture of a person (no directory lookup). */
+  contactProfile(query: ContactQuery): Promise<ContactProfile>;
   /**
    * A restriction signal learned outside the socket (a late 463 seen by whatsapp-server's receipt
    * observer): merged into the session's restriction state, reported as 'instance.restriction'.

@@ -19,7 +19,7 @@ const config = testConfig(prefix, {
   WA_RECONNECT_BASE_MS: 20,
   WA_RECONNECT_MAX_MS: 80,
   WA_LOG_LEVEL: 'silent',
-  WA_RECENT_MESSAGES: 50,
+  WA_MESSAGE_STORE_MAX: 50,
 });
 let redis: IORedis;
 let baileys: Baileys;
@@ -72,7 +72,11 @@ describe('BaileysSession driven by a fake socket', () => {
     const cfg = t.fakes.last().config;
     expect(cfg).toMatchObject({ markOnlineOnConnect: false, syncFullHistory: false, emitOwnEvents: false, waWebSocketUrl: config.WA_WEBSOCKET_URL });
     expect(cfg.shouldSyncHistoryMessage!({ syncType: baileys.proto.HistorySync.HistorySyncType.FULL } as never)).toBe(false);
-    expect(cfg.shouldSyncHistoryMessage!({ syncType: baileys.proto.HistorySync.HistorySyncType.RECENT } as never)).toBe(false);
+    // RECENT is the one kind rc14 asks before its first-login app-state sync (Socket/chats.js:1077-1085)
+    expect(cfg.shouldSyncHistoryMessage!({ syncType: baileys.proto.HistorySync.HistorySyncType.RECENT } as never)).toBe(true);
+    expect(cfg.shouldSyncHistoryMessage!({ syncType: baileys.proto.HistorySync.HistorySyncType.ON_DEMAND } as never)).toBe(false);
+    expect(cfg.shouldIgnoreJid!('status@broadcast')).toBe(true);
+    expect(cfg.shouldIgnoreJid!('5511988887777@s.whatsapp.net')).toBe(false);
 
     t.fakes.last().qr('QR-ONE');
     t.fakes.last().qr('QR-TWO');
@@ -180,10 +184,12 @@ describe('BaileysSession driven by a fake socket', () => {
     expect(t.fakes.last().config.auth.creds.me).toBeUndefined();
   });
 
-  test('messages.upsert: text, image, group with LID participant, undecryptable stub; fromMe and protocol ignored', async () => {
+  test('messages.upsert: text, image, group with LID participant, undecryptable stub; our API send and protocol ignored', async () => {
     const t = await linkedSession('inbound');
     const now = Math.floor(Date.now() / 1000);
     const { proto } = baileys;
+    // MINE1 went out through our API (its id is in the send ledger): an echo of it is not reported again
+    await redis.set(keys.sendRecord('MINE1'), JSON.stringify({ state: 'sent', instanceId: 'inbound', at: Date.now() }));
     t.fakes.last().emit('messages.upsert', {
       type: 'notify',
       messages: [
@@ -261,7 +267,8 @@ describe('BaileysSession driven by a fake socket', () => {
     expect(r).toMatchObject({ waMessageId: '3EB0TEXT000000000001', jid: '5511911112222@s.whatsapp.net' });
     expect(fake.sent[0]).toMatchObject({ jid: '5511911112222@s.whatsapp.net', content: { text: 'Olá https://exemplo.com', linkPreview: null, mentions: ['5511933334444@s.whatsapp.net'] }, options: { messageId: '3EB0TEXT000000000001' } });
     await t.session.send(addr('5511911112222'), { type: 'text', text: 'com preview', linkPreview: true, quotedId: '3EB0TEXT000000000001' }, '3EB0TEXT000000000002');
-    expect(fake.sent[1].content).not.toHaveProperty('linkPreview');
+    // asked for, but the text has no link: no preview, and never undefined (Baileys would fetch by itself)
+    expect(fake.sent[1].content.linkPreview).toBeNull();
     expect((fake.sent[1].options.quoted as { key: { id: string } }).key.id).toBe('3EB0TEXT000000000001');
     await t.session.send(addr('5511911112222'), { type: 'contact', displayName: 'Suporte', phone: '+55 11 4000-0000' }, '3EB0CONTACT000000001');
     expect((fake.sent[2].content.contacts as { contacts: Array<{ vcard: string }> }).contacts[0].vcard).toContain('TEL;type=CELL;type=VOICE;waid=551140000000:+551140000000');

@@ -15,6 +15,7 @@ import { startPm2Monit, MonitReporter } from '../../metrics/pm2-monit';
 import { instancesRouter } from '../../http/routes/instances';
 import { instanceMediaRouter } from '../../http/routes/instance-media';
 import { checkNumbersRouter } from '../../http/routes/check-numbers';
+import { crmReadsRouter } from '../../http/routes/crm-reads';
 import { shardsRouter } from '../../http/routes/shards';
 
 const adoptBody = z.object({ instanceIds: z.array(z.string().regex(INSTANCE_ID_RE)).min(1).max(10_000), from: z.string().max(64).optional() });
@@ -49,6 +50,7 @@ export function shardInternalRouters(deps: ShardRoutesDeps): Router[] {
     instancesRouter({ sessions: deps.sessions, restrictions: deps.restrictions, shardsOf: (ids) => deps.control.ownersOf(ids) }),
     instanceMediaRouter({ config: deps.config, logger: deps.logger, sessions: deps.sessions }),
     checkNumbersRouter({ numbers: deps.numbers }),
+    crmReadsRouter({ sessions: deps.sessions, numbers: deps.numbers }),
     shardsRouter({ control: deps.control }),
   );
   const mounted = Router();

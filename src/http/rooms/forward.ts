@@ -11,7 +11,7 @@ import type { InstanceOwner } from '../../whatsapp/host/ownership';
 export const FORWARD_PREFIX = '/internal/forward';
 
 /** instance routes that need the live session: they are answered by the shard that holds it */
-const SESSION_PATH = /^\/instance\/([A-Za-z0-9_-]{1,64})\/(?:status|qr|restart|check-numbers|move|media\/[^/]+|sandbox\/incoming|sandbox\/restriction)$/;
+const SESSION_PATH = /^\/instance\/([A-Za-z0-9_-]{1,64})\/(?:status|qr|restart|check-numbers|move|media\/[^/]+|sandbox\/incoming|sandbox\/restriction|groups(?:\/[^/]+)?|contacts\/[^/]+|read|presence)$/;
 const PASSED_HEADERS = ['content-type', 'content-length', 'content-disposition', 'cache-control', 'retry-after'];
 
 export interface ForwardDeps {

@@ -23,6 +23,7 @@ import { budgetRouter } from '../routes/budget';
 import { suppressionsRouter } from '../routes/suppressions';
 import { instanceMediaRouter } from '../routes/instance-media';
 import { checkNumbersRouter } from '../routes/check-numbers';
+import { crmReadsRouter } from '../routes/crm-reads';
 import type { NumberChecker } from '../../whatsapp/numbers/number-check';
 import { broadcastRoutes } from '../routes/broadcasts';
 import { messageLogRouter } from '../routes/message-log';
@@ -103,6 +104,7 @@ export function publicRoom(deps: PublicRoomDeps): HttpRoom {
     instancesRouter({ sessions: deps.sessions, restrictions: deps.restrictions, shardsOf: deps.shards?.control.enabled ? (ids) => deps.shards!.control.ownersOf(ids) : undefined }),
     instanceMediaRouter({ config, logger: deps.logger, sessions: deps.sessions }),
     checkNumbersRouter({ numbers: deps.numbers }),
+    crmReadsRouter({ sessions: deps.sessions, numbers: deps.numbers }),
     broadcastRoutes({ config, logger: deps.logger, redis, queue: queues.broadcast, events: deps.events, budgetEta: budgetEta(deps.budget) }),
     broadcastListRouter({ config, redis }),
     keysRouter({ keys: deps.access.keys }),

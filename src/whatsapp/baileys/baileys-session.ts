@@ -19,12 +19,16 @@ import { chatJidFor } from './addressing';
 import type { WaSocketLike } from './socket-types';
 import { contentOf, MEDIA_KEYS } from './inbound';
 import { buildOutbound, Outbound, userJid } from './outbound';
-import { RecentMessages } from './recent-messages';
+import { sendingExtras } from './outbound-extra';
+import { MessageStore } from './message-store';
+import { quotableMessage, socketAlias } from './stored-chat';
 import { classifySendError, errorCode } from './send-errors';
 import { removeAuthState } from './redis-auth-store';
 import type { SessionDeps } from './session-deps';
 import { LIVE_STATUSES, SessionState } from './session-state';
-import { createSessionCaches } from './socket-config';
+import { createSessionCaches, SessionCaches } from './socket-config';
+import { contactProfile, CrmReadContext, groupInfo, listGroups } from './crm-reads';
+import type { ContactProfile, ContactQuery, GroupDetails, GroupSummary } from '../crm-types';
 import { RestrictionTracker, sessionRestriction } from '../restriction/tracker';
 import { RestrictionStore } from '../restriction/store';
 import type { RestrictionSignal } from '../restriction/rules';
@@ -45,7 +49,8 @@ export interface SessionContext {
 interface Built {
   d: SessionDeps;
   conn: Connection;
-  recent: RecentMessages;
+  store: MessageStore;
+  caches: SessionCaches;
 }
 
 export class BaileysSession implements WhatsAppSession {
@@ -76,17 +81,19 @@ export class BaileysSession implements WhatsAppSession {
   private build(): Promise<Built> {
     this.building ??= this.ctx.ready().then(
       (d) => {
-        const recent = new RecentMessages(d.baileys, d.config.WA_RECENT_MESSAGES);
+        const windowMs = d.config.WA_MESSAGE_STORE_TTL_HOURS * 3_600_000;
+        const store = new MessageStore(d.baileys, d.redis, d.keys, this.instanceId, { max: d.config.WA_MESSAGE_STORE_MAX, windowMs, logger: this.log });
+        const caches = createSessionCaches();
         const conn = new Connection(d, this.options, {
           state: this.state,
-          caches: createSessionCaches(),
-          recent,
+          caches,
+          store,
           waLog: d.waLogger.child({ instanceId: this.instanceId }),
           log: this.log,
           owner: this,
           restriction: this.restriction,
         });
-        return (this.built = { d, conn, recent });
+        return (this.built = { d, conn, store, caches });
       },
       (err: unknown) => {
         this.building = undefined;
@@ -121,18 +128,20 @@ export class BaileysSession implements WhatsAppSession {
 
   async send(to: WaAddress, content: SendContent, messageId: string): Promise<SendResult> {
     if (!MESSAGE_ID_RE.test(messageId)) throw new AppError('bad_request', 'messageId must be 8 to 64 letters or digits');
-    const { sock, conn, recent } = this.connected();
+    const { sock, conn, store, baileys } = this.connected();
     const jid = await this.chatJid(sock, to);
     let out: Outbound | undefined;
     try {
       out = await buildOutbound(content, {
         jid,
         media: { timeoutMs: MEDIA_FETCH_TIMEOUT_MS, maxBytes: this.ctx.config.MEDIA_MAX_BYTES },
-        recent: (id) => recent.get(id),
+        extra: sendingExtras(baileys, this.ctx.config, this.log, MEDIA_FETCH_TIMEOUT_MS),
+        quoted: (id) => quotableMessage(baileys, store, id, jid, socketAlias(baileys, sock)),
       });
       if (conn.sock !== sock) throw new AppError('instance_not_connected', `instance ${this.instanceId} lost its connection`);
       const sent = await sock.sendMessage(jid, out.content, { ...out.options, messageId, mediaUploadTimeoutMs: MEDIA_FETCH_TIMEOUT_MS });
-      if (sent) recent.remember(sent);
+      // kept whole (quote, mentions, expiry, media keys): a resend after a restart is the same message
+      if (sent) await store.remember(withChatAlt(sent, to, jid));
       return { waMessageId: sent?.key?.id ?? messageId, jid, timestamp: Date.now() };
     } catch (err) {
       streamOf(out)?.destroy();
@@ -154,6 +163,12 @@ export class BaileysSession implements WhatsAppSession {
   async sendPresence(target: PresenceTarget): Promise<void> {
     const global = target.state === 'available' || target.state === 'unavailable';
     const { sock } = this.connected();
+    // rc14 drops available/unavailable silently while the account's push name is unknown
+    // (lib/Socket/chats.js:603-610 "no name present"; the <presence name> attribute needs it). Read
+    // it from authState.creds.me: `sock.user` is a getter (lib/Socket/socket.js:931-933) that the
+    // upper layers copy by value when they spread the socket (lib/Socket/chats.js:1149 `...sock`),
+    // so it stays the `me` object of the socket's start and never sees the name set later.
+    if (global && !(sock.authState?.creds.me ?? sock.user)?.name) throw new AppError('conflict', `instance ${this.instanceId} does not know its push name yet (WhatsApp sends it with the app-state sync), so WhatsApp would get no ${target.state} presence`);
     const jid = global ? undefined : await this.chatJid(sock, target.to);
     await sock.sendPresenceUpdate(target.state, jid).catch((err: unknown) => {
       throw classifySendError(err, this.instanceId);
@@ -162,10 +177,10 @@ export class BaileysSession implements WhatsAppSession {
 
   async downloadMedia(messageId: string): Promise<MediaDownload> {
     const b = this.built;
-    const msg = b?.recent.get(messageId);
+    const msg = await b?.store.get(messageId);
     const found = b && msg ? contentOf(b.d.baileys, msg) : undefined;
     if (!b || !msg || !found || !MEDIA_KEYS.has(found.key)) {
-      throw new AppError('not_found', `no media for message ${messageId} on instance ${this.instanceId} (only the last ${this.ctx.config.WA_RECENT_MESSAGES} messages are kept)`);
+      throw new AppError('not_found', `no media for message ${messageId} on instance ${this.instanceId} (the newest ${this.ctx.config.WA_MESSAGE_STORE_MAX} messages of the last ${this.ctx.config.WA_MESSAGE_STORE_TTL_HOURS} hours are kept)`);
     }
     const media = (found.content as Record<string, { mimetype?: string | null; fileLength?: unknown; fileName?: string | null }>)[found.key];
     const sock = b.conn.sock;
@@ -196,6 +211,25 @@ export class BaileysSession implements WhatsAppSession {
     }
   }
 
+  /** The CRM's reads (crm-reads.ts): groups, one group, a contact's names and picture. */
+  listGroups(): Promise<GroupSummary[]> {
+    return listGroups(this.crmContext());
+  }
+
+  groupInfo(groupJid: string): Promise<GroupDetails> {
+    return groupInfo(this.crmContext(), groupJid);
+  }
+
+  contactProfile(query: ContactQuery): Promise<ContactProfile> {
+    return contactProfile(this.crmContext(), query);
+  }
+
+  private crmContext(): CrmReadContext {
+    const { sock } = this.connected();
+    const b = this.built!;
+    return { baileys: b.d.baileys, sock, caches: b.caches, instanceId: this.instanceId };
+  }
+
   /** A late 463 seen by whatsapp-server (restriction.ts has the rule). */
   noteRestriction(signal: RestrictionSignal): Promise<void> {
     return this.restriction.signal(signal);
@@ -207,7 +241,7 @@ export class BaileysSession implements WhatsAppSession {
     const b = this.building ? await this.building.catch(() => undefined) : undefined;
     if (b) {
       await b.conn.logout();
-      b.recent.clear();
+      await b.store.clear(); // what the event chain stored while the logout drained it
     } else {
       await removeAuthState(this.ctx.redis, this.ctx.keys, this.instanceId);
     }
@@ -238,13 +272,20 @@ export class BaileysSession implements WhatsAppSession {
     if (!b || !sock || this.state.status !== 'connected') {
       throw new AppError('instance_not_connected', `instance ${this.instanceId} is ${this.state.status}`, { status: this.state.status });
     }
-    return { sock, conn: b.conn, recent: b.recent };
+    return { sock, conn: b.conn, store: b.store, baileys: b.d.baileys };
   }
+}
+
+/** The sent message with the chat's other identity (the phone JID of a send that went to its LID), so resend and quote lookups by either find it. */
+function withChatAlt(sent: WAMessage, to: WaAddress, jid: string): WAMessage {
+  if (to.kind !== 'pn' || to.jid === jid || sent.key.remoteJidAlt) return sent;
+  sent.key = { ...sent.key, remoteJidAlt: to.jid };
+  return sent;
 }
 
 function streamOf(out: Outbound | undefined): Readable | undefined {
   const c = out?.content as Record<string, { stream?: Readable } | undefined> | undefined;
   if (!c) return undefined;
-  for (const k of ['image', 'video', 'audio', 'document']) if (c[k]?.stream) return c[k]?.stream;
+  for (const k of ['image', 'video', 'audio', 'document', 'sticker']) if (c[k]?.stream) return c[k]?.stream;
   return undefined;
 }

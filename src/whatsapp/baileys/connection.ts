@@ -23,6 +23,7 @@ import { buildSocketConfig } from './socket-config';
 import type { WaSocketLike } from './socket-types';
 import { ConnectionParts, reconnectOptions, SessionDeps } from './session-deps';
 import { refreshRestriction, timelockSignal } from './restriction-events';
+import { noteContacts } from './contact-book';
 
 export class Connection {
   sock?: WaSocketLike;
@@ -55,10 +56,15 @@ export class Connection {
       baileys: d.baileys,
       instanceId: options.instanceId,
       state: p.state,
-      recent: p.recent,
+      store: p.store,
       caches: p.caches,
       logger: p.log,
       pnForLid: (lid) => this.sock?.signalRepository?.lidMapping?.getPNForLID(lid) ?? Promise.resolve(null),
+      lidForPn: (pn) => this.sock?.signalRepository?.lidMapping?.getLIDForPN?.(pn) ?? Promise.resolve(null),
+      // an id the send ledger holds (pending or sent, src/whatsapp/send-ledger.ts) went out through our API
+      isOwnSend: async (id) => (await d.redis.exists(d.keys.sendRecord(id))) > 0,
+      me: () => this.sock?.user,
+      polls: { redis: d.redis, keys: d.keys, retentionMs: d.config.MESSAGE_RETENTION_DAYS * 86_400_000 },
       restriction: p.restriction,
     };
   }
@@ -150,7 +156,7 @@ export class Connection {
     this.pairingAsked = false;
     const { baileys, config } = this.d;
     const sock = this.d.socketFactory(
-      buildSocketConfig({ baileys, config, logger: this.p.waLog, auth, version, caches: this.p.caches, recent: this.p.recent, socket: () => this.sock }),
+      buildSocketConfig({ baileys, config, logger: this.p.waLog, auth, version, caches: this.p.caches, store: this.p.store, socket: () => this.sock }),
     );
     this.sock = sock;
     sock.ev.process((events) => this.chain.enqueue(() => this.onEvents(gen, sock, auth, events)));
@@ -171,9 +177,15 @@ export class Connection {
   private async onEvents(gen: number, sock: WaSocketLike, auth: RedisAuthStore, events: Partial<BaileysEventMap>): Promise<void> {
     // Baileys' own listener has already merged the update into auth.state.creds: save it whole.
     if (events['creds.update']) auth.saveCreds();
+    // Our push name arrives after 'open', with the first login's app-state sync (pushNameSetting,
+    // lib/Utils/chat-utils.js:731-735): show it in the instance view from then on.
+    const name = events['creds.update']?.me?.name;
+    const me = this.p.state.me;
+    if (name && me && me.name !== name && gen === this.generation) this.p.state.patch({ me: { ...me, name } });
     const update = events['connection.update'];
     if (update && gen === this.generation) await this.onConnectionUpdate(gen, sock, update);
     await handleMessageEvents(this.events, events);
+    noteContacts(this.d.baileys, this.p.caches.contacts, events); // names for GET /instance/:id/contacts/:contact
   }
 
   private async onConnectionUpdate(gen: number, sock: WaSocketLike, u: Partial<ConnectionState>): Promise<void> {

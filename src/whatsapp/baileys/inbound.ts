@@ -4,7 +4,7 @@
  * view-once, document-with-caption, edited wrappers) and typed with getContentType.
  */
 import type { proto, WAMessage } from '@whiskeysockets/baileys' with { 'resolution-mode': 'import' };
-import { PnForLid, resolveIdentity } from './addressing';
+import { LidForPn, PnForLid, resolveIdentity } from './addressing';
 import type { Baileys } from './loader';
 import type { MessageReceivedData, MessageUndecryptableData, ReceivedType, SenderData } from '../../events/message-data';
 
@@ -22,11 +22,14 @@ const TYPES: Record<string, ReceivedType> = {
   liveLocationMessage: 'location',
   contactMessage: 'contact',
   contactsArrayMessage: 'contact',
-  reactionMessage: 'reaction',
 };
 
-/** Content keys that are protocol traffic (revokes, edits, key shares, history sync), not messages. */
-const NOT_MESSAGES = new Set(['protocolMessage', 'senderKeyDistributionMessage', 'messageContextInfo', 'keepInChatMessage', 'pollUpdateMessage', 'encReactionMessage']);
+/**
+ * Content keys that are not messages of their own: protocol traffic (key shares, history sync), and
+ * what acts on another message (edits and revokes are protocolMessage; reactions and poll votes),
+ * which conversation-events.ts reports as their own events.
+ */
+const NOT_MESSAGES = new Set(['protocolMessage', 'senderKeyDistributionMessage', 'messageContextInfo', 'keepInChatMessage', 'pollUpdateMessage', 'encReactionMessage', 'reactionMessage']);
 
 export const MEDIA_KEYS = new Set(['imageMessage', 'videoMessage', 'ptvMessage', 'audioMessage', 'documentMessage', 'stickerMessage']);
 
@@ -45,31 +48,53 @@ export function ignoredChat(baileys: Baileys, jid: string | null | undefined): b
   return !jid || baileys.isJidStatusBroadcast(jid) || baileys.isJidNewsletter(jid) === true;
 }
 
-/** Sender and chat of an incoming message, both identities where known. */
-export async function senderOf(baileys: Baileys, msg: WAMessage, pnForLid?: PnForLid): Promise<SenderData> {
+/** The content's type as message.received reports it, its content key and its text. */
+export function describeContent(baileys: Baileys, message: proto.IMessage | null | undefined): { type: ReceivedType; contentType: string | null; text: string | null } {
+  const content = baileys.normalizeMessageContent(message ?? undefined);
+  const key = content ? baileys.getContentType(content) : undefined;
+  if (!content || !key) return { type: 'other', contentType: null, text: null };
+  return { type: TYPES[key] ?? 'other', contentType: key, text: textOf(content, key) };
+}
+
+/**
+ * Sender and chat of a message, both identities where known. A message this number sent from the
+ * phone or another linked device (key.fromMe) is told the way Messenger echoes are: in 1:1 chats
+ * from/fromJid/fromLid/lid are the contact the chat is with (what the CRM files the conversation
+ * under), in groups the sender (this number). rc14 puts the *sender's* alternate address in
+ * key.remoteJidAlt even when the sender is us (Utils/decode-wa-message.js:180 `remoteJidAlt:
+ * senderAlt`, :76-87), so for our own 1:1 messages only remoteJid (the recipient, :119-126) is the
+ * contact; its other identity comes from the LID mapping store.
+ */
+export async function senderOf(baileys: Baileys, msg: WAMessage, pnForLid?: PnForLid, lidForPn?: LidForPn): Promise<SenderData> {
   const key = msg.key;
   const chat = key.remoteJid ?? '';
   const isGroup = baileys.isJidGroup(chat) === true;
+  const fromMe = key.fromMe === true;
   const sender = isGroup
     ? await resolveIdentity(baileys, key.participant ?? msg.participant, key.participantAlt, pnForLid)
-    : await resolveIdentity(baileys, chat, key.remoteJidAlt, pnForLid);
+    : await resolveIdentity(baileys, chat, fromMe ? undefined : key.remoteJidAlt, pnForLid);
+  if (fromMe && !isGroup && !sender.lid && sender.pnJid && lidForPn) {
+    const lid = await lidForPn(sender.pnJid).catch(() => null);
+    if (lid && baileys.isLidUser(lid)) sender.lid = baileys.jidNormalizedUser(lid);
+  }
   return {
     messageId: key.id ?? '',
     chatId: isGroup ? chat : sender.jid,
     isGroup,
-    fromMe: false,
+    fromMe,
     from: sender.phone,
     fromJid: sender.jid,
     fromLid: sender.lid,
     lid: sender.lid,
     participant: isGroup ? sender.jid : null,
     participantLid: isGroup ? sender.lid : null,
-    pushName: msg.pushName ?? null,
+    // our own 1:1 message carries our name, not the contact's (a CRM must not rename the contact)
+    pushName: fromMe && !isGroup ? null : (msg.pushName ?? null),
     timestamp: Number(baileys.toNumber(msg.messageTimestamp ?? 0)) || Math.floor(Date.now() / 1000),
   };
 }
 
-export async function receivedData(baileys: Baileys, instanceId: string, msg: WAMessage, offline: boolean, pnForLid?: PnForLid): Promise<MessageReceivedData | undefined> {
+export async function receivedData(baileys: Baileys, instanceId: string, msg: WAMessage, offline: boolean, pnForLid?: PnForLid, lidForPn?: LidForPn): Promise<MessageReceivedData | undefined> {
   const found = contentOf(baileys, msg);
   if (!found) return undefined;
   const { key, content } = found;
@@ -78,7 +103,7 @@ export async function receivedData(baileys: Baileys, instanceId: string, msg: WA
   const body = typeof inner === 'object' && inner ? (inner as Record<string, unknown>) : {};
   const ctx = body.contextInfo as proto.IContextInfo | undefined;
   const data: MessageReceivedData = {
-    ...(await senderOf(baileys, msg, pnForLid)),
+    ...(await senderOf(baileys, msg, pnForLid, lidForPn)),
     type,
     contentType: key,
     text: textOf(content, key),
@@ -110,9 +135,6 @@ export async function receivedData(baileys: Baileys, instanceId: string, msg: WA
   } else if (key === 'contactsArrayMessage') {
     const c = body as proto.Message.IContactsArrayMessage;
     data.contact = { displayName: c.displayName ?? null, contacts: (c.contacts ?? []).map(contactEntry) };
-  } else if (key === 'reactionMessage') {
-    const r = body as proto.Message.IReactionMessage;
-    data.reaction = { emoji: r.text ?? '', targetId: r.key?.id ?? null, targetFromMe: Boolean(r.key?.fromMe), removed: !r.text };
   }
   return data;
 }

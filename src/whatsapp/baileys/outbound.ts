@@ -1,9 +1,11 @@
 /**
  * SendContent (the session interface's content) -> Baileys' AnyMessageContent and send options.
- * Text has no link preview unless asked (`linkPreview: null` skips Baileys' URL fetch); media is
- * fetched by media-fetch.ts (http(s) only, deadline, size cap); a contact without a vCard gets
- * one built from its phone; quoting uses the recent-message cache, or a minimal stand-in quote
- * (id and chat only) when the quoted message is not in memory.
+ * Text has no link preview unless asked, and one made by link-preview.ts when asked (`linkPreview`
+ * is always set, so Baileys never fetches a URL itself); polls, stickers, edits, deletes and voice
+ * notes are built in outbound-extra.ts; media is fetched by media-fetch.ts (http(s) only,
+ * deadline, size cap); a contact without a vCard gets one built from its phone; quoting uses the
+ * message store (stored-chat.ts quotableMessage: the quoted text and author), or a minimal stand-in
+ * quote (id and chat only) when it is not stored.
  */
 import type { AnyMessageContent, MiscMessageGenerationOptions, WAMessage } from '@whiskeysockets/baileys' with { 'resolution-mode': 'import' };
 import { AppError } from '../../shared/errors';
@@ -11,12 +13,15 @@ import { normalizePhone } from '../phone';
 import { requireUserAddress } from '../address';
 import type { SendContent } from '../../channels/content';
 import { fetchMedia, MediaFetchOptions } from './media-fetch';
+import { assertOwnTarget, audioContent, deleteContent, editContent, pollContent, SendingExtras, stickerContent, textContent } from './outbound-extra';
 
 export interface OutboundContext {
   jid: string;
   media: MediaFetchOptions;
-  /** a recent message by id (incoming or sent), for quoting */
-  recent(messageId: string): WAMessage | undefined;
+  /** link previews and voice notes (outbound-extra.ts sendingExtras) */
+  extra: SendingExtras;
+  /** a stored message by id (incoming or sent) from this chat, ready to quote (stored-chat.ts quotableMessage) */
+  quoted(messageId: string): Promise<WAMessage | undefined>;
 }
 
 export interface Outbound {
@@ -31,11 +36,11 @@ export function userJid(input: string): string {
 
 export async function buildOutbound(c: SendContent, ctx: OutboundContext): Promise<Outbound> {
   const quotedId = 'quotedId' in c ? c.quotedId : undefined;
-  const options: Outbound['options'] = quotedId ? { quoted: quotedMessage(quotedId, ctx) } : {};
+  const options: Outbound['options'] = quotedId ? { quoted: await quotedMessage(quotedId, ctx) } : {};
   const mentions = 'mentions' in c && c.mentions?.length ? { mentions: c.mentions.map(userJid) } : {};
   switch (c.type) {
     case 'text':
-      return { content: { text: c.text, ...mentions, ...(c.linkPreview ? {} : { linkPreview: null }) }, options };
+      return { content: await textContent(c, mentions, ctx), options };
     case 'image': {
       const m = await fetchMedia(c.url, ctx.media);
       return { content: { image: { stream: m.stream }, caption: c.caption, mimetype: c.mimetype ?? imageType(m.mimetype), ...mentions }, options };
@@ -44,12 +49,19 @@ export async function buildOutbound(c: SendContent, ctx: OutboundContext): Promi
       const m = await fetchMedia(c.url, ctx.media);
       return { content: { video: { stream: m.stream }, caption: c.caption, mimetype: c.mimetype ?? m.mimetype ?? 'video/mp4', ...mentions }, options };
     }
-    case 'audio': {
-      const m = await fetchMedia(c.url, ctx.media);
-      // A voice note (ptt) must be Ogg/Opus for phones to play it inline; mimetype is only a label.
-      const mimetype = c.mimetype ?? (c.ptt ? 'audio/ogg; codecs=opus' : m.mimetype ?? 'audio/mpeg');
-      return { content: { audio: { stream: m.stream }, ptt: Boolean(c.ptt), mimetype }, options };
-    }
+    case 'audio':
+      // a voice note (ptt) must be Ogg/Opus for phones to play it inline: transcoded there
+      return { content: await audioContent(c, ctx), options };
+    case 'sticker':
+      return { content: await stickerContent(c, ctx.media), options };
+    case 'poll':
+      return { content: pollContent(c), options };
+    case 'edit':
+      assertOwnTarget(await ctx.quoted(c.targetId), c.targetId, 'edit');
+      return { content: editContent(c, ctx.jid), options: {} };
+    case 'delete':
+      assertOwnTarget(await ctx.quoted(c.targetId), c.targetId, 'delete');
+      return { content: deleteContent(c, ctx.jid), options: {} };
     case 'document': {
       const m = await fetchMedia(c.url, ctx.media);
       const fileName = c.fileName ?? fileNameOf(c.url);
@@ -79,10 +91,10 @@ export async function buildOutbound(c: SendContent, ctx: OutboundContext): Promi
   }
 }
 
-function quotedMessage(quotedId: string, ctx: OutboundContext): WAMessage {
-  const known = ctx.recent(quotedId);
-  if (known?.message && known.key.remoteJid === ctx.jid) return known;
-  // Not in memory: quote by id only. Phones find the original by stanzaId; the preview is empty.
+async function quotedMessage(quotedId: string, ctx: OutboundContext): Promise<WAMessage> {
+  const known = await ctx.quoted(quotedId);
+  if (known?.message) return known;
+  // Not stored (or from another chat): quote by id only. Phones find the original by stanzaId; the preview is empty.
   return { key: { remoteJid: ctx.jid, id: quotedId, fromMe: false }, message: { conversation: '' } } as WAMessage;
 }
 

@@ -17,6 +17,7 @@ import type { RedisKeys } from '../../shared/keys';
 import { FencedWriter } from '../host/fence';
 import { hashOps } from './auth-key-ops';
 import type { Baileys } from './loader';
+import { messageStoreKeys } from './message-store';
 
 /** Every key type of Baileys 7's SignalDataTypeMap (lib/Types/Auth.d.ts). */
 export const SIGNAL_KEY_TYPES: ReadonlyArray<keyof SignalDataTypeMap> = [
@@ -176,9 +177,9 @@ export async function loadAuthStore(
   };
 }
 
-/** Deletes creds and every key hash of an instance (known types, then any other type left). */
+/** Deletes creds and every key hash of an instance (known types, then any other type left), and its message store. */
 export async function removeAuthState(redis: Redis, keys: RedisKeys, instanceId: string): Promise<void> {
-  await redis.del(keys.authCreds(instanceId), ...SIGNAL_KEY_TYPES.map((t) => keys.authKeys(instanceId, t)));
+  await redis.del(keys.authCreds(instanceId), ...SIGNAL_KEY_TYPES.map((t) => keys.authKeys(instanceId, t)), ...messageStoreKeys(keys, instanceId));
   // Types a future Baileys adds are not in the list; a SCAN (rare: only on delete/logout) finds them.
   const pattern = keys.authKeys(instanceId, '*');
   let cursor = '0';

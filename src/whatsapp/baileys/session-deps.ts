@@ -4,7 +4,7 @@ import type { Config } from '../../shared/config';
 import type { RedisKeys } from '../../shared/keys';
 import type { Logger } from '../../shared/logger';
 import type { Baileys } from './loader';
-import type { RecentMessages } from './recent-messages';
+import type { MessageStore } from './message-store';
 import type { SessionCaches } from './socket-config';
 import type { SessionState } from './session-state';
 import type { RestrictionTracker } from '../restriction/tracker';
@@ -32,7 +32,8 @@ export interface SessionDeps {
 export interface ConnectionParts {
   state: SessionState;
   caches: SessionCaches;
-  recent: RecentMessages;
+  /** the instance's sent and received messages (Redis) */
+  store: MessageStore;
   waLog: WaLogger;
   log: Logger;
   /** what the ownership calls to make this session let go of the instance */

@@ -11,6 +11,8 @@ import { canonicalAddress, WaAddress } from '../address';
 import { buildIncoming, sandboxLid, SimulatedIncoming, StoredMedia } from './incoming';
 import type { CreateSessionOptions, EventSink, InstanceStatus, MediaDownload, NumberLookup, PresenceTarget, ReadTarget, SessionSnapshot, WhatsAppSession } from '../types';
 import { sandboxLookup } from './numbers';
+import { SandboxDirectory } from './crm-reads';
+import type { ContactProfile, ContactQuery, GroupDetails, GroupSummary } from '../crm-types';
 import type { SendContent, SendResult } from '../../channels/content';
 import { RestrictionTracker, sessionRestriction } from '../restriction/tracker';
 import { restrictionSignals, SimulatedRestriction } from './restriction';
@@ -60,6 +62,8 @@ export class SandboxSession implements WhatsAppSession {
   private readonly media = new Map<string, StoredMedia>();
   private linkScheduled = false;
   private readonly restriction: RestrictionTracker;
+  /** groups and push names from simulated incoming messages (crm-reads.ts) */
+  private readonly directory = new SandboxDirectory();
 
   constructor(private readonly options: CreateSessionOptions, private readonly sink: EventSink, private readonly ctx: SandboxContext) {
     this.instanceId = options.instanceId;
@@ -139,6 +143,22 @@ export class SandboxSession implements WhatsAppSession {
     return phones.map((phone) => sandboxLookup(phone, this.ctx.config.SANDBOX_LID_CONTACTS ? sandboxLid : undefined));
   }
 
+  /** The groups it received messages in (crm-reads.ts). */
+  async listGroups(): Promise<GroupSummary[]> {
+    this.requireConnected();
+    return this.directory.listGroups();
+  }
+
+  async groupInfo(groupJid: string): Promise<GroupDetails> {
+    this.requireConnected();
+    return this.directory.groupInfo(groupJid);
+  }
+
+  async contactProfile(query: ContactQuery): Promise<ContactProfile> {
+    this.requireConnected();
+    return this.directory.contactProfile(query);
+  }
+
   /** Makes the sandbox "receive" a message: emits 'message.received' and keeps its media for download. */
   simulateIncoming(input: SimulatedIncoming): MessageReceivedData {
     this.requireConnected();
@@ -147,6 +167,7 @@ export class SandboxSession implements WhatsAppSession {
       this.media.set(data.messageId, media);
       if (this.media.size > MAX_STORED_MEDIA) this.media.delete(this.media.keys().next().value as string);
     }
+    this.directory.note(data, this.state.me);
     this.emit('message.received', data);
     return data;
   }

@@ -6,10 +6,13 @@ import { frame, makeServerNoise } from './noise.mjs';
 import { answerIq } from './responder.mjs';
 import { parseQr, signedPairSuccess } from './pairing.mjs';
 import { companionKeys, isCompanionHello, primaryHello } from './pairing-code.mjs';
-import { plainMessageNode, receiptNode } from './stanzas.mjs';
+import { newMessageId, plainMessageNode, receiptNode } from './stanzas.mjs';
+import { encryptedMessageNode, retryReceiptNode } from './inbound.mjs';
+import { resendFor } from './retry-resend.mjs';
 import { messageAck } from './outgoing.mjs';
 import { messageCappingNotification, reachoutTimelockNotification, timelockPayload } from './restrictions.mjs';
 import { waitEvent } from './wait-event.mjs';
+import { newsletterPostNode, statusStoryNode } from './broadcasts.mjs';
 
 const debug = !!process.env.FAKE_WA_DEBUG;
 const now = () => String(Math.floor(Date.now() / 1000));
@@ -22,6 +25,7 @@ export class FakeWaConnection extends EventEmitter {
     this.ws = ws;
     this.index = index;
     this.received = [];
+    this.sent = []; // the <message> and <receipt> stanzas sent to the client
     this.kind = undefined; // 'register' (no creds: QR flow) or 'login' (paired creds)
     this.payload = undefined; // the decoded ClientPayload
     this.silent = false;
@@ -30,6 +34,9 @@ export class FakeWaConnection extends EventEmitter {
     ws.once('close', () => (this.isClosed = true));
     this.noise = makeServerNoise(server.rootKey);
     this.stage = 0;
+    this.pending = 0; // stanzas being built (encryption) that later sends must wait for
+    this.sendTail = Promise.resolve();
+    this.sendErrors = [];
     this.inBuf = Buffer.alloc(0);
     this.gotIntro = false;
     let tail = Promise.resolve();
@@ -42,6 +49,11 @@ export class FakeWaConnection extends EventEmitter {
   /** 'username:device' of a login connection, e.g. '5511999990000:3'. */
   get device() {
     return this.payload?.username ? `${this.payload.username}:${this.payload.device ?? 0}` : undefined;
+  }
+
+  /** Digits of the account this login belongs to (ClientPayload username). */
+  get accountPhone() {
+    return this.payload?.username ? String(this.payload.username) : undefined;
   }
 
   async onData(data) {
@@ -85,19 +97,51 @@ export class FakeWaConnection extends EventEmitter {
     if (this.silent) return;
     if (node.tag === 'iq') {
       const reply = answerIq(this, node);
-      if (reply) this.send(reply);
+      if (reply?.then) this.enqueue(() => reply);
+      else if (reply) this.send(reply);
     } else if (node.tag === 'message') {
-      const out = this.server.captureOutgoing(this, node);
+      const out = this.server.captureOutgoing(this, node); // decrypted in the background (outgoing.mjs)
       const rule = this.server.outbox.takeRule(out); // failOutgoing (outgoing.mjs)
       if (!rule || rule.late) this.send(messageAck(out));
       if (rule?.late) setTimeout(() => this.sendErrorAck(out.id, rule.error), rule.afterMs).unref();
       else if (rule) this.sendErrorAck(out.id, rule.error);
+    } else if (node.tag === 'receipt' && node.attrs.type === 'retry') {
+      this.enqueue(() => resendFor(this, node)); // a stand-in device sends its message again (retry-resend.mjs)
     }
   }
 
-  /** Sends one binary node to the client (dropped once the socket is closed). */
+  /**
+   * Sends one binary node to the client (dropped once the socket is closed), after any stanza still
+   * being encrypted: the client gets everything in the order the test asked for it.
+   */
   send(node) {
+    if (this.pending) this.enqueue(async () => node);
+    else this.rawSend(node);
+  }
+
+  /** Sends what build() resolves to once everything queued before it is sent. */
+  enqueue(build) {
+    this.pending++;
+    const p = this.sendTail.then(build).then((node) => node && this.rawSend(node));
+    this.sendTail = p
+      .catch((err) => {
+        this.sendErrors.push(err);
+        // surfaces like any other stand-in error (server 'error'), without breaking the queue
+        process.nextTick(() => this.emit('error', err));
+      })
+      .finally(() => this.pending--);
+    return p;
+  }
+
+  /** Resolves once every stanza queued so far (pushMessage encryption included) went out; rejects on a failed one. */
+  async flush() {
+    await this.sendTail;
+    if (this.sendErrors.length) throw this.sendErrors.shift();
+  }
+
+  rawSend(node) {
     if (this.isClosed || this.ws.readyState !== 1) return;
+    if (node.tag === 'message' || node.tag === 'receipt') this.sent.push(node); // what tests may inspect
     if (debug) console.log(`[fake-wa #${this.index}] -> ${binaryNodeToString(node)}`);
     this.ws.send(frame(this.noise.seal(encodeBinaryNode(node))));
   }
@@ -157,6 +201,8 @@ export class FakeWaConnection extends EventEmitter {
     const jid = `${phone}:${device}@s.whatsapp.net`;
     const id = `pair-success-${this.index}`;
     this.server.registerDevice(phone, device, lid);
+    // the Signal keys the client registered with (validate-connection.js:115-124), for sessions with it
+    this.server.signal.registerClient(`${phone}:${device}`, this.payload?.devicePairingData);
     this.send(signedPairSuccess(keys, { id, jid, lid: `${lid}:${device}@lid`, platform }));
     const sign = await this.waitFor((n) => n.tag === 'iq' && n.attrs.id === id);
     if (restart) this.streamError(515);
@@ -169,13 +215,56 @@ export class FakeWaConnection extends EventEmitter {
     this.send({ tag: 'success', attrs: { t: now(), props: '1', abprops: '1', location: 'fake', ...(lid ? { lid } : {}) } });
     if (offline) this.send({ tag: 'ib', attrs: {}, content: [{ tag: 'offline', attrs: { count: '0' } }] });
     this.loggedIn = true;
+    this.server.afterLogin?.(this); // first login after pairing: the phone's history sync (history-sync.mjs)
   }
 
   // ---- traffic ---------------------------------------------------------------------------------
 
-  /** An incoming 1:1 message (plaintext, no Signal). See stanzas.mjs for the options. */
+  /**
+   * An incoming 1:1 message, Signal-encrypted from the sender's device (inbound.mjs); plaintext: true
+   * and undecryptable use stanzas.mjs. Returns the id at once; the stanza goes out once encrypted
+   * (await conn.flush() to know it left).
+   */
   pushMessage(opts) {
-    const node = plainMessageNode(this.server, opts);
+    const withId = { ...opts, id: opts.id ?? newMessageId() };
+    if (opts.plaintext || opts.undecryptable) this.send(plainMessageNode(this.server, withId));
+    else this.enqueue(() => encryptedMessageNode(this, withId));
+    return withId.id;
+  }
+
+  /**
+   * <enc v=2 type=pkmsg|msg> of a proto.IMessage object from a stand-in device (contact device or
+   * the own phone, any PN/LID device jid) to this connection's client device (signal.mjs).
+   */
+  encryptFrom(senderDeviceJid, message) {
+    if (!this.device) return Promise.reject(new Error('fake-wa: encryptFrom needs a logged-in connection'));
+    return this.server.signal.encrypt(senderDeviceJid, this.device, message);
+  }
+
+  /**
+   * Plays a device of the recipient failing to decrypt `out`: sends its retry receipt (inbound.mjs)
+   * and resolves with the client's resend of that id (decrypted), or rejects after timeoutMs.
+   * options: device (default 0), count (default 1; > 1 or keys: true adds a key bundle), from (the
+   * participant, for a group send), timeoutMs (default 10000).
+   */
+  async requestRetry(out, { timeoutMs = 10000, ...options } = {}) {
+    const before = new Set(this.server.outgoing);
+    const resend = this.server.waitForOutgoing((o) => o.id === out.id && !before.has(o), timeoutMs);
+    resend.catch(() => {});
+    this.send(await retryReceiptNode(this.server, out, options));
+    return resend;
+  }
+
+  /** A status story from a contact (status@broadcast, sender key + skmsg: broadcasts.mjs); returns its id. */
+  pushStatus(opts) {
+    const withId = { ...opts, id: opts.id ?? newMessageId() };
+    this.enqueue(() => statusStoryNode(this, withId));
+    return withId.id;
+  }
+
+  /** A channel post (<id>@newsletter, plaintext: broadcasts.mjs); returns its id. */
+  pushNewsletter(opts = {}) {
+    const node = newsletterPostNode(opts);
     this.send(node);
     return node.attrs.id;
   }

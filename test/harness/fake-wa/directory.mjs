@@ -27,12 +27,13 @@ export class Directory {
    * default: derived from the number). Exact match only: the stand-in does not rewrite numbers
    * (Brazil's 8/9-digit forms are two different numbers to it), and neither does Baileys:
    * Socket/socket.js:233 onWhatsApp only strips '+' and the device before querying.
+   * devices: the account's device numbers (default [0]: the phone only; e.g. [0, 1] adds a companion).
    */
-  addContact(phone, { lid } = {}) {
+  addContact(phone, { lid, devices = [0] } = {}) {
     const user = pnUser(phone);
     this.notOnWhatsApp.delete(user);
     if (lid !== undefined) this.lids.set(user, lidUser(lid));
-    const contact = { phone: user, pnJid: `${user}@s.whatsapp.net`, lid: this.lidFor(`${user}@s.whatsapp.net`) };
+    const contact = { phone: user, pnJid: `${user}@s.whatsapp.net`, lid: this.lidFor(`${user}@s.whatsapp.net`), devices: [...devices] };
     this.contacts.set(user, contact);
     return contact;
   }
@@ -72,9 +73,11 @@ export class Directory {
     return this.mode !== 'registered' || this.contacts.has(user) || [...this.devices.keys()].some((k) => k.startsWith(`${user}:`));
   }
 
-  /** Device numbers of a user: 0 (the phone) only. */
-  devicesOf() {
-    return [0];
+  /** Device numbers of a user (PN or LID jid): its contact's devices, else 0 (the phone) only. */
+  devicesOf(jid) {
+    const s = String(jid);
+    const pn = s.endsWith('@lid') ? this.pnForLid(s) : s;
+    return (pn && this.contacts.get(pnUser(pn))?.devices) ?? [0];
   }
 
   registerDevice(phone, device, lid) {

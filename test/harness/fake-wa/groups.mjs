@@ -13,6 +13,7 @@
 // status code). Users report exactly that error from the real server for groupMetadata of a group
 // they are not in (github.com/adiwajshing/Baileys/issues/2278: `Error: forbidden … data: 403 … statusCode: 500`).
 import { jidDecode } from '@whiskeysockets/baileys';
+import { applyGroupChange, extraChildren, participatingAnswer } from './group-list.mjs';
 
 const now = () => String(Math.floor(Date.now() / 1000));
 
@@ -25,9 +26,9 @@ export class Groups {
    * A group the account is in. id: '1203…' or '1203…@g.us'; participants: [{ jid, lid?, admin? }]
    * (jid PN or LID; lid given with a PN jid lands in metadata participants[].lid, groups.js:333-340).
    */
-  add({ id, subject = 'Fake group', participants = [], owner, addressingMode = 'pn', creation = now() }) {
+  add({ id, subject = 'Fake group', participants = [], owner, addressingMode = 'pn', creation = now(), description, announce = false, restrict = false }) {
     const jid = String(id).includes('@') ? String(id) : `${id}@g.us`;
-    const group = { id: jid, subject, participants, owner, addressingMode, creation: String(creation), member: true };
+    const group = { id: jid, subject, participants, owner, addressingMode, creation: String(creation), member: true, description, announce, restrict };
     this.groups.set(jid, group);
     return group;
   }
@@ -38,10 +39,19 @@ export class Groups {
     if (g) g.member = false;
   }
 
+  /** Applies a change (group-list.mjs applyGroupChange) and returns the w:gp2 notification for the client. */
+  change(id, change, by) {
+    const g = this.groups.get(String(id).includes('@') ? String(id) : `${id}@g.us`);
+    if (!g) throw new Error(`fake-wa: no group ${id}`);
+    return applyGroupChange(g, change, by);
+  }
+
   /** Reply to a w:g2 IQ, or undefined to let the default empty result answer it. */
   answer(node) {
     const { id, type, to } = node.attrs;
     const child = Array.isArray(node.content) ? node.content[0] : undefined;
+    // groupFetchAllParticipating (groups.js:23-58): every group the account is in
+    if (type === 'get' && to === '@g.us' && child?.tag === 'participating') return participatingAnswer(this.groups, node, groupNode);
     if (type !== 'get' || child?.tag !== 'query' || !to || jidDecode(to)?.server !== 'g.us' || !jidDecode(to)?.user) return undefined;
     const group = this.groups.get(to);
     if (!group?.member) {
@@ -62,5 +72,5 @@ function groupNode(g) {
     if (p.admin) a.type = p.admin; // 'admin' | 'superadmin'
     return { tag: 'participant', attrs: a };
   });
-  return { tag: 'group', attrs, content: participants };
+  return { tag: 'group', attrs, content: [...participants, ...extraChildren(g)] };
 }

@@ -1,6 +1,7 @@
 // Types of the WhatsApp Web stand-in for TypeScript tests (the code is plain ESM, index.mjs).
+// Signal modelling (which Baileys / libsignal lines each part follows): ../README.md, "Signal".
 import { EventEmitter } from 'node:events';
-import type { Contact, ContactOptions, FailureRule, GroupOptions, MessageCapInfo, TimelockOptions } from './network.mjs';
+import type { Contact, ContactOptions, FailureRule, GroupChange, GroupOptions, MessageCapInfo, TimelockOptions } from './network.mjs';
 export type * from './network.mjs';
 
 /** A binary node as Baileys encodes it (WABinary BinaryNode). */
@@ -13,6 +14,24 @@ export interface FakeNode {
 export interface KeyPair {
   public: Uint8Array;
   private: Uint8Array;
+}
+
+/**
+ * A proto.Message decoded by protobufjs (the same class Baileys puts in messages.upsert): fields are
+ * plain properties (`m.conversation`, `m.extendedTextMessage?.text`); proto.Message.toObject(m)
+ * gives a plain object.
+ */
+export type DecodedMessage = Record<string, any>;
+
+/** One <enc> of an outgoing stanza, decrypted by the stand-in device it was for. */
+export interface DecryptedEnc {
+  /** the device jid it was encrypted for (<to jid>, or the stanza's participant/to); the group jid for the skmsg */
+  jid: string;
+  type: 'pkmsg' | 'msg' | 'skmsg';
+  /** the decoded message (own devices: { deviceSentMessage: { destinationJid, message } }) */
+  message?: DecodedMessage;
+  /** why it did not decrypt */
+  error?: string;
 }
 
 export interface OutgoingMessage {
@@ -28,6 +47,17 @@ export interface OutgoingMessage {
   addressing: 'lid' | 'pn';
   /** the device jids of <participants><to jid>: whom Baileys encrypted for */
   participants: string[];
+  /**
+   * what was sent, decrypted by the stand-in: a group's skmsg content; else the first contact
+   * device's enc; else the own phone's copy (unwrapped from deviceSentMessage); a channel post's <plaintext>
+   */
+  message?: DecodedMessage;
+  /** every <enc> for a stand-in device, decrypted (contact devices, the own phone, the group skmsg) */
+  decrypted: DecryptedEnc[];
+  /** resolves once decrypted (waitForOutgoing only returns decrypted records) */
+  ready: Promise<void>;
+  /** set if decrypting the stanza failed as a whole (per-enc failures are in decrypted[].error) */
+  decryptError?: string;
   /** set once the stand-in sent an error ack for it; received: connection.received.length at that moment */
   errorAck?: { error: string; at: number; received: number };
   node: FakeNode;
@@ -72,8 +102,18 @@ export declare class MediaHost {
 }
 
 export interface PushMessageOptions {
-  /** sender phone: digits or PN jid */
-  from: string;
+  /** sender phone: digits or PN jid (not with fromMe) */
+  from?: string;
+  /** the sender's device number (default 0: the phone); its stanza comes from 'user:N@…' */
+  device?: number;
+  /** the old path: an unencrypted <plaintext> instead of Signal */
+  plaintext?: boolean;
+  /** typed on the account's own phone: from the own jid (device 0), recipient = `to`, wrapped in deviceSentMessage */
+  fromMe?: boolean;
+  /** with fromMe: the chat (contact digits, PN or LID jid) */
+  to?: string;
+  /** a group message from `from` (a participant) in this group ('1203…' or '1203…@g.us'): skmsg + sender key */
+  group?: string;
   /** sender LID user or jid; default: the server's mapping for `from`; null: no LID attribute */
   lid?: string | null;
   /** 'pn' (default): from = PN jid + sender_lid; 'lid': from = LID jid + sender_pn */
@@ -89,8 +129,53 @@ export interface PushMessageOptions {
   t?: number;
   /** mark as queued while the client was away (Baileys emits it as 'append') */
   offline?: boolean;
-  /** send an <enc> the client cannot decrypt (CIPHERTEXT stub + retry receipt) instead of plaintext */
+  /** send an <enc> of random bytes the client cannot decrypt (CIPHERTEXT stub + retry receipt) */
   undecryptable?: boolean;
+}
+
+export interface RetryOptions {
+  /** the recipient device asking (default 0: the phone; Baileys then resends to every device) */
+  device?: number;
+  /** the retry count (default 1); from 2 on the receipt carries a key bundle, as Baileys' does */
+  count?: number;
+  /** include the key bundle on the first try too */
+  keys?: boolean;
+  /** for a group send: the participant asking (digits, PN or LID jid) */
+  from?: string;
+  /** default 10000 */
+  timeoutMs?: number;
+}
+
+/** A contact of the account's address book (app-state contactAction, app-state.mjs). */
+export interface AppStateContact {
+  /** digits or PN jid */
+  phone: string;
+  /** LID user or jid (sent as contactAction.lidJid); default: the directory's; null: none */
+  lid?: string | null;
+  name?: string;
+}
+
+/** What the phone syncs to a companion at its first login after pairing (history-sync.mjs). */
+export interface HistoryOptions {
+  /** app state pushNameSetting: the account's push name (creds.me.name on the client) */
+  pushName?: string;
+  /** app state contacts (also registered like addContact) */
+  contacts?: AppStateContact[];
+  /** INITIAL_BOOTSTRAP conversations and their messages */
+  conversations?: { with: string; name?: string; lid?: string; messages?: { text?: string; fromMe?: boolean; id?: string; t?: number }[] }[];
+  /** HistorySync.phoneNumberToLidMappings */
+  mappings?: { phone: string; lid: string }[];
+}
+
+/** The account's app state as the stand-in serves it (app-state.mjs). */
+export declare class AppState {
+  readonly keyIdBase64: string;
+  readonly contacts: { pnJid: string; lidJid?: string; name?: string }[];
+  readonly pushName?: string;
+  /** every w:sync:app:state fetch answered: the collections and versions asked */
+  readonly fetches: { connection: number; collections: { name: string; version: number }[] }[];
+  /** resolves once every mutation added so far is encoded */
+  readonly pending: Promise<void>;
 }
 
 export interface ScanOptions {
@@ -110,6 +195,10 @@ export declare class FakeWaConnection extends EventEmitter {
   readonly index: number;
   /** every node the client sent on this connection */
   readonly received: FakeNode[];
+  /** the <message> and <receipt> stanzas the stand-in sent to the client */
+  readonly sent: FakeNode[];
+  /** digits of the logged-in account */
+  readonly accountPhone?: string;
   /** 'register': unpaired client (QR flow); 'login': paired creds */
   kind?: 'register' | 'login';
   /** decoded ClientPayload of the handshake */
@@ -130,8 +219,14 @@ export declare class FakeWaConnection extends EventEmitter {
   /** plays the user typing the pairing code on the phone; phone defaults to the number the client asked for */
   enterPairingCode(code: string, options?: ScanOptions): Promise<FakeNode>;
   loginSuccess(options?: { offline?: boolean }): void;
-  /** pushes an incoming message; returns its id */
+  /** pushes an incoming message (Signal-encrypted unless plaintext/undecryptable); returns its id at once */
   pushMessage(options: PushMessageOptions): string;
+  /** resolves once every queued stanza (encrypted pushes) went out; rejects with a failed one */
+  flush(): Promise<void>;
+  /** <enc v=2 type=pkmsg|msg> of a message from a stand-in device (PN/LID device jid) to this client device */
+  encryptFrom(senderDeviceJid: string, message: Record<string, unknown>): Promise<FakeNode>;
+  /** sends that device's retry receipt for `out`; resolves with the client's (decrypted) resend */
+  requestRetry(out: OutgoingMessage, options?: RetryOptions): Promise<OutgoingMessage>;
   /** delivery (no type), 'read' or 'played' receipt; from defaults to the stanza's `to`, via 'lid': its LID */
   sendReceipt(id: string, options?: { type?: 'read' | 'played'; from?: string; via?: 'lid' }): void;
   /** <ack class=message error> for a sent message now (from: the `to` of an unknown id) */
@@ -140,6 +235,12 @@ export declare class FakeWaConnection extends EventEmitter {
   pushReachoutTimelock(options?: TimelockOptions): void;
   /** <notification type=mex> new-chat message capping update */
   pushMessageCapping(info: MessageCapInfo): void;
+  /** a status story (status@broadcast) from a contact, with its sender key; returns its id */
+  pushStatus(options: { from: string; text?: string; id?: string; pushName?: string }): string;
+  /** a channel post (<id>@newsletter, plaintext); returns its id */
+  pushNewsletter(options?: { newsletter?: string; text?: string; id?: string; serverId?: string }): string;
+  /** first login after pairing: resolves once the phone sent its key share and bootstrap history */
+  historySync?: Promise<{ id: string; message: Record<string, unknown> }[]>;
   /** 515, 440 (conflict replaced), 401/403/405 (failure), others as stream:error code */
   closeWith(code: number): void;
   streamError(code: number): void;
@@ -161,6 +262,8 @@ export interface FakeWaServerOptions {
   directory?: 'everyone' | 'registered';
   /** also run the HTTPS media host (server.media) */
   media?: boolean;
+  /** what the phone sends at a device's first login after pairing (default {}: key share, empty history); false: nothing */
+  history?: HistoryOptions | false;
 }
 
 export declare class FakeWaServer extends EventEmitter {
@@ -193,6 +296,21 @@ export declare class FakeWaServer extends EventEmitter {
   addGroup(group: GroupOptions): GroupOptions;
   /** the account left the group: its metadata answers 403 forbidden */
   leaveGroup(id: string): void;
+  /** changes a group and sends the current connection its <notification type=w:gp2>; returns that node */
+  changeGroup(id: string, change: GroupChange, options?: { by?: string }): FakeNode;
+  /** the contact's profile picture URL; null: hidden by their privacy (IQ error 401); never set: none (404) */
+  setProfilePicture(phone: string, url: string | null): void;
+  /** the account's app state (key, patches, fetches) */
+  readonly appState: AppState;
+  /** adds app-state contacts / push name; resolves once encoded; synced logins get <notification type=server_sync> and fetch them */
+  setAppState(state: { contacts?: AppStateContact[]; pushName?: string }): Promise<void>;
+  /** events: 'outgoing' (a decrypted OutgoingMessage), 'retry-resend' ({ id, count, connection }: a push sent again after the client's retry receipt) */
+  on(event: string | symbol, listener: (...args: any[]) => void): this; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** the Signal side (signal.mjs): stand-in device identities and what each client device registered */
+  readonly signal: {
+    /** one-time pre-keys still held for a client device ('phone:device'); each session a stand-in device opens takes one */
+    preKeysLeft(device: string): number | undefined;
+  };
   /** what w:mex restriction fetches answer (set by pushReachoutTimelock / pushMessageCapping) */
   restrictions: { timelock?: Record<string, unknown>; capping?: MessageCapInfo };
 }

@@ -4,6 +4,8 @@
 export interface ContactOptions {
   /** LID user digits or `<digits>@lid`; default: derived from the number */
   lid?: string;
+  /** the account's device numbers: default [0] (the phone); [0, 1] adds a companion (usync, bundles, pushes) */
+  devices?: number[];
 }
 
 export interface Contact {
@@ -12,6 +14,7 @@ export interface Contact {
   pnJid: string;
   /** `<digits>@lid` */
   lid: string;
+  devices: number[];
 }
 
 /** Which outgoing messages end with an error ack (first matching rule wins). */
@@ -49,7 +52,23 @@ export interface GroupOptions {
   owner?: string;
   addressingMode?: 'pn' | 'lid';
   creation?: number;
+  /** <description><body> (group-list.mjs) */
+  description?: string;
+  /** only admins send (<announcement/>) */
+  announce?: boolean;
+  /** only admins edit the info (<locked/>) */
+  restrict?: boolean;
 }
+
+/** One change of FakeWaServer.changeGroup: the w:gp2 notification child it becomes (group-list.mjs). */
+export type GroupChange =
+  | { subject: string }
+  | { announce: boolean }
+  | { restrict: boolean }
+  | { add: Array<string | GroupParticipant> }
+  | { remove: string[] }
+  | { promote: string[] }
+  | { demote: string[] };
 
 export interface TimelockOptions {
   /** default true; false lifts the timelock */

@@ -19,6 +19,7 @@
 // Receipts carry no error in rc14: :1161-1234 handleReceipt never reads an `error` attribute.
 import { getBinaryNodeChild, getBinaryNodeChildren, jidNormalizedUser } from '@whiskeysockets/baileys';
 import { waitEvent } from './wait-event.mjs';
+import { decryptOutgoing } from './outgoing-decrypt.mjs';
 
 const now = () => String(Math.floor(Date.now() / 1000));
 
@@ -30,9 +31,10 @@ export function messageAck(out, error) {
 }
 
 export class Outbox {
-  constructor(emitter, directory) {
+  constructor(emitter, directory, signal) {
     this.emitter = emitter;
     this.directory = directory;
+    this.signal = signal;
     this.list = []; // OutgoingMessage records
     this.rules = []; // failure rules, first match wins
   }
@@ -52,12 +54,18 @@ export class Outbox {
       at: Date.now(),
     };
     this.list.push(out);
-    this.emitter.emit('outgoing', out);
+    // listed at once (acks and receipts find it), announced once its encs are decrypted (out.message)
+    const clientKey = conn.device;
+    out.ready = (clientKey ? decryptOutgoing(this.signal, out, clientKey) : Promise.resolve()).catch((err) => (out.decryptError = String(err?.message ?? err))).then(() => {
+      out.settled = true;
+      this.emitter.emit('outgoing', out);
+    });
     return out;
   }
 
+  /** First decrypted outgoing message matching pred. */
   waitFor(pred, timeoutMs) {
-    return waitEvent(this.emitter, 'outgoing', this.list, pred, timeoutMs, 'no matching outgoing message');
+    return waitEvent(this.emitter, 'outgoing', this.list.filter((o) => o.settled), pred, timeoutMs, 'no matching outgoing message');
   }
 
   /**

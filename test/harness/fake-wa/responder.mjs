@@ -1,8 +1,8 @@
 // Answers the IQs Baileys 7 sends during login and before a send (Socket/socket.js, chats.js,
 // messages-send.js): pre-key count/upload/digest, usync (devices, lid, contact: usync.mjs), pre-key
-// bundles, privacy, blocklist, props, media_conn, group metadata (groups.mjs), w:mex restriction
+// bundles of real Signal identities (signal.mjs), privacy, blocklist, props, media_conn, group metadata (groups.mjs), w:mex restriction
 // fetches (restrictions.mjs), ping. Anything else gets an empty result, which Baileys tolerates.
-import { Curve, encodeBigEndian, getBinaryNodeChild, getBinaryNodeChildren, signedKeyPair, xmppPreKey, xmppSignedPreKey } from '@whiskeysockets/baileys';
+import { getBinaryNodeChildren } from '@whiskeysockets/baileys';
 import { answerUsync } from './usync.mjs';
 import { answerMex } from './restrictions.mjs';
 
@@ -12,45 +12,27 @@ function result(id, content) {
   return { tag: 'iq', attrs: { from: S_WHATSAPP_NET, type: 'result', id }, content };
 }
 
-/** A pre-key bundle per requested device; the identity stays the same per device across fetches. */
-function bundleFor(server, jid) {
-  let b = server.bundles.get(jid);
-  if (!b) {
-    const identity = Curve.generateKeyPair();
-    b = { identity, registrationId: 1000 + server.bundles.size, signed: signedKeyPair(identity, 1) };
-    server.bundles.set(jid, b);
-  }
-  const preKeyId = 100 + (server.preKeyCounter = (server.preKeyCounter ?? 0) + 1);
-  return {
-    tag: 'user',
-    attrs: { jid },
-    content: [
-      { tag: 'registration', attrs: {}, content: encodeBigEndian(b.registrationId, 4) },
-      { tag: 'type', attrs: {}, content: Buffer.from([5]) },
-      { tag: 'identity', attrs: {}, content: b.identity.public },
-      xmppSignedPreKey(b.signed),
-      xmppPreKey(Curve.generateKeyPair(), preKeyId),
-    ],
-  };
-}
-
-function answerEncrypt(conn, node, child) {
+/**
+ * encrypt IQs. get <count>: the pre-key count; get <digest>; get <key><user jid>…: the pre-key bundle
+ * of each stand-in device asked (Socket/messages-send.js:310-337 assertSessions, parsed by
+ * Utils/signal.js:100-137; a LID and a PN jid of one device answer the same identity, signal.mjs);
+ * set: the client's pre-key upload or signed pre-key rotation, kept per client device (signal.mjs).
+ */
+async function answerEncrypt(conn, node, child) {
   const { id, type } = node.attrs;
   const server = conn.server;
   if (child?.tag === 'count') return result(id, [{ tag: 'count', attrs: { value: String(server.preKeyCountOf(conn)) } }]);
   if (child?.tag === 'digest') return result(id, [{ tag: 'digest', attrs: {} }]);
   if (child?.tag === 'key') {
-    const users = getBinaryNodeChildren(child, 'user').map((u) => bundleFor(server, u.attrs.jid));
+    const asked = getBinaryNodeChildren(child, 'user').map((u) => u.attrs.jid);
+    const users = await server.signal.run(() => Promise.all(asked.map((jid) => server.signal.bundleNode(jid))));
     return result(id, [{ tag: 'list', attrs: {}, content: users }]);
   }
-  if (type === 'set') {
-    const list = getBinaryNodeChild(node, 'list');
-    server.recordPreKeys(conn, getBinaryNodeChildren(list, 'key').length);
-  }
+  if (type === 'set') server.recordPreKeys(conn, server.signal.recordKeys(conn.device, node));
   return result(id, undefined);
 }
 
-/** The reply to one client IQ, or undefined when none is due. */
+/** The reply to one client IQ (a promise for encrypt IQs), or undefined when none is due. */
 export function answerIq(conn, node) {
   const { id, xmlns, type } = node.attrs;
   if (type === 'result' || type === 'error') return undefined;
@@ -77,6 +59,10 @@ export function answerIq(conn, node) {
     }
     case 'w:g2':
       return conn.server.groups.answer(node) ?? result(id, undefined);
+    case 'w:profile:picture':
+      return conn.server.profiles.answer(node) ?? result(id, undefined); // profile.mjs
+    case 'w:sync:app:state':
+      return conn.server.appState.answer(conn, node); // app-state.mjs (a promise: sent in order)
     case 'w:mex':
       return answerMex(conn.server.restrictions, node) ?? result(id, undefined);
     case 'abt':

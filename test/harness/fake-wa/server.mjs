@@ -1,15 +1,19 @@
 // A local WhatsApp Web stand-in for tests: the real Baileys client connects to it over ws://.
 // It is a harness, not a WhatsApp implementation: it knows just enough (handshake, pairing, login,
-// the IQs before a send, plaintext messages, receipts, endings) for end-to-end tests offline, plus
+// the IQs before a send, Signal-encrypted messages both ways (signal.mjs), receipts, endings) for end-to-end tests offline, plus
 // the network behaviours in ../README.md (directory.mjs, usync.mjs, outgoing.mjs, groups.mjs, restrictions.mjs).
 import { EventEmitter } from 'node:events';
 import { WebSocketServer } from 'ws';
 import { FakeWaConnection } from './connection.mjs';
 import { Directory } from './directory.mjs';
 import { Groups } from './groups.mjs';
+import { Profiles } from './profile.mjs';
 import { Outbox } from './outgoing.mjs';
+import { SignalNetwork } from './signal.mjs';
 import { makeRootKey } from './noise.mjs';
 import { MediaHost } from './media-host.mjs';
+import { AppState } from './app-state.mjs';
+import { playFirstLogin } from './history-sync.mjs';
 import { waitEvent } from './wait-event.mjs';
 
 export class FakeWaServer extends EventEmitter {
@@ -28,12 +32,20 @@ export class FakeWaServer extends EventEmitter {
     this.phone = options.phone ?? '5511900000001';
     this.connections = [];
     this.directory = new Directory({ mode: options.directory, notOnWhatsApp: options.notOnWhatsApp });
-    this.outbox = new Outbox(this, this.directory);
+    this.signal = new SignalNetwork(this.directory); // Signal identities of every stand-in device + client keys (signal.mjs)
+    this.pushed = new Map(); // 'client device|id' -> an encrypted push, for retry receipts (retry-resend.mjs)
+    this.outbox = new Outbox(this, this.directory, this.signal);
     this.outgoing = this.outbox.list; // { to, id, type, addressing, participants, node, connection } per <message>
     this.groups = new Groups();
+    this.profiles = new Profiles(this.directory); // profile pictures (profile.mjs)
     this.restrictions = {}; // { timelock, capping }: what w:mex fetches answer (restrictions.mjs)
-    this.bundles = new Map(); // device jid -> pre-key bundle material (stable identity)
     this.loginHandlers = [];
+    // the phone's first-login history + app-state key (history-sync.mjs) and the app state (app-state.mjs)
+    this.appState = new AppState();
+    this.history = options.history === false ? false : { ...(options.history ?? {}) };
+    this.historySent = new Set(); // 'phone:device' logins the phone already sent its history to
+    // an encoding failure resurfaces when a client fetches (AppState.answer awaits the same promise)
+    if (this.history) this.setAppState({ contacts: this.history.contacts, pushName: this.history.pushName }).catch(() => {});
     this.wss = undefined;
   }
 
@@ -121,7 +133,7 @@ export class FakeWaServer extends EventEmitter {
 
   // ---- directory: who is on WhatsApp, LIDs, devices (directory.mjs) -----------------------------
 
-  /** Registers a WhatsApp account (phone + optional LID); returns { phone, pnJid, lid }. */
+  /** Registers a WhatsApp account (phone, optional lid and devices: [0, 1…]); returns { phone, pnJid, lid, devices }. */
   addContact(phone, options) {
     return this.directory.addContact(phone, options);
   }
@@ -169,7 +181,51 @@ export class FakeWaServer extends EventEmitter {
   }
 
   /** The account is no longer in the group: its metadata IQ answers 403 forbidden. */
+  // ---- history and app state (history-sync.mjs, app-state.mjs) ----------------------------------
+
+  /**
+   * Adds to the account's app state: contacts [{ phone, lid?, name? }] (contactAction with lidJid;
+   * each is also registered like addContact), pushName (pushNameSetting). Resolves once encoded;
+   * logins that already had their first sync get a server_sync notification per changed collection.
+   */
+  async setAppState({ contacts = [], pushName } = {}) {
+    const resolved = contacts.map((c) => {
+      const contact = this.addContact(c.phone, c.lid ? { lid: c.lid } : undefined);
+      return { phone: contact.phone, lid: c.lid === null ? undefined : contact.lid, name: c.name };
+    });
+    const changed = await this.appState.set({ contacts: resolved, pushName });
+    for (const conn of this.connections) {
+      if (conn.loggedIn && !conn.isClosed && this.historySent.has(conn.device)) for (const name of changed) conn.send(this.appState.serverSyncNotification(name));
+    }
+  }
+
+  /** After <success>: a device's first login after pairing gets the phone's key share + history. */
+  afterLogin(conn) {
+    const device = conn.device;
+    if (!this.history || !device || this.historySent.has(device) || !this.directory.devices.has(device)) return;
+    this.historySent.add(device);
+    conn.historySync = playFirstLogin(conn, { history: this.history, appState: this.appState });
+    conn.historySync.catch((err) => this.emit('error', err));
+  }
+
   leaveGroup(id) {
     this.groups.leave(id);
+  }
+
+  /**
+   * Changes a group and tells the current connection (<notification type=w:gp2>, group-list.mjs):
+   * { subject } | { announce } | { restrict } | { add | remove | promote | demote: [jid | { jid, lid?, phoneNumber? }] }.
+   */
+  changeGroup(id, change, { by } = {}) {
+    const node = this.groups.change(id, change, by);
+    this.current?.send(node);
+    return node;
+  }
+
+  // ---- profile pictures (profile.mjs) -----------------------------------------------------------
+
+  /** A contact's picture URL; null: hidden by their privacy settings (401). Never set: none (404). */
+  setProfilePicture(phone, url) {
+    this.profiles.set(phone, url);
   }
 }

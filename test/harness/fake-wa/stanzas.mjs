@@ -1,5 +1,5 @@
-// Stanzas the stand-in pushes to the client. Messages go as <plaintext> (Baileys decodes it without
-// Signal, Utils/decode-wa-message.js), carrying the 7.x addressing attributes: a PN-addressed
+// Stanzas the stand-in pushes to the client (encrypted ones: inbound.mjs; `plaintext: true` and
+// `undecryptable` ones here), carrying the 7.x addressing attributes: a PN-addressed
 // message names the sender's LID in `sender_lid`, a LID-addressed one names the PN in `sender_pn`.
 // Baileys rc14 lib/Utils/decode-wa-message.js:69-95 extractAddressingContext: addressing_mode 'lid'
 // -> senderAlt = participant_pn || sender_pn || peer_recipient_pn (:77), else participant_lid ||
@@ -41,23 +41,27 @@ export function imageContent({ caption, mimetype = 'image/jpeg', width = 64, hei
   };
 }
 
+/** The proto.IMessage a push carries: opts.message, else an image or a text (conversation). */
+export function messageContent(opts) {
+  if (opts.message) return opts.message;
+  if (opts.image) return imageContent(opts.image === true ? { caption: opts.text } : { caption: opts.text, ...opts.image });
+  return { conversation: opts.text ?? 'hello' };
+}
+
+export const newMessageId = () => `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
+
 /**
- * opts: from (phone digits or PN jid), lid (LID user or jid; default: the server's mapping, null: none),
- * via ('pn' default | 'lid': which jid is the stanza's `from`), id, text, image (true or imageContent
- * options), message (any proto.IMessage object), pushName, t, offline (queued while away -> 'append'),
- * undecryptable (an <enc type="msg"> of random bytes instead: Baileys cannot decrypt it, emits a
- * CIPHERTEXT stub and sends a retry receipt, as with a real "Bad MAC" / "No session").
+ * The <message> attributes of an incoming 1:1 message. opts: from (phone digits or PN jid), lid (LID
+ * user or jid; default: the server's mapping, null: none), via ('pn' default | 'lid': which jid is
+ * the stanza's `from`), hidePn, id, image, message, pushName, t, offline (queued while away -> 'append').
  */
-export function plainMessageNode(server, opts) {
+export function messageAttrs(server, opts) {
   const pn = toPnJid(opts.from);
   const lid = opts.lid === null ? undefined : toLidJid(opts.lid ?? server.lidFor(pn));
-  const content =
-    opts.message ??
-    (opts.image ? imageContent(opts.image === true ? { caption: opts.text } : { caption: opts.text, ...opts.image }) : { conversation: opts.text ?? 'hello' });
   const byLid = opts.via === 'lid' && lid;
   const attrs = {
     from: byLid ? lid : pn,
-    id: opts.id ?? `3EB0${randomBytes(9).toString('hex').toUpperCase()}`,
+    id: opts.id ?? newMessageId(),
     t: String(opts.t ?? now()),
     type: opts.image ? 'media' : 'text',
     notify: opts.pushName ?? 'Fake Contact',
@@ -69,8 +73,19 @@ export function plainMessageNode(server, opts) {
   if (byLid && !opts.hidePn) attrs.sender_pn = pn;
   else if (lid) attrs.sender_lid = lid;
   if (opts.offline) attrs.offline = '1';
+  return attrs;
+}
+
+/**
+ * The old unencrypted path (opts.plaintext): <plaintext> carries the bare proto (Baileys decodes it
+ * without Signal and without unpadding, Utils/decode-wa-message.js:243, :260-266). undecryptable: an
+ * <enc type="msg"> of random bytes instead: Baileys cannot decrypt it, emits a CIPHERTEXT stub and
+ * sends a retry receipt, as with a real "Bad MAC" / "No session".
+ */
+export function plainMessageNode(server, opts) {
+  const attrs = messageAttrs(server, opts);
   if (opts.undecryptable) return { tag: 'message', attrs, content: [{ tag: 'enc', attrs: { v: '2', type: 'msg' }, content: randomBytes(48) }] };
-  const body = Buffer.from(proto.Message.encode(proto.Message.fromObject(content)).finish());
+  const body = Buffer.from(proto.Message.encode(proto.Message.fromObject(messageContent(opts))).finish());
   return { tag: 'message', attrs, content: [{ tag: 'plaintext', attrs: {}, content: body }] };
 }
 
