@@ -175,7 +175,8 @@ const INTRO =
   'instances one after the other: the phone sends no history (rc14 goes online after 20 s without the sync, as before\n' +
   'the daemon accepted RECENT history); the sync with only our push name; the sync with N contacts in the app state\n' +
   '(each a LID mapping) and a bootstrap history of chats with messages (never turned into events). RSS / heap after a\n' +
-  'full GC; peak = VmHWM (highest RSS so far: the transient cost of decoding); Redis = the first instance\'s auth hashes.\n';
+  'full GC; rise = RSS sampled every 25 ms during the first pair + sync; peak = VmHWM (highest RSS so far); Redis = the first\n' +
+  'instance\'s auth hashes.\n';
 
 function writeSection(r) {
   const date = new Date().toISOString().slice(0, 10);

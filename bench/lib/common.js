@@ -120,6 +120,37 @@ async function redisCpuMs(r) {
   return (get('used_cpu_user') + get('used_cpu_sys')) * 1000;
 }
 
+/** Redis INFO commandstats as { command: calls } (cmdstat_evalsha:calls=3,... -> evalsha: 3). */
+async function redisCommandCalls(r) {
+  const info = await r.info('commandstats');
+  const out = {};
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out[m[1]] = Number(m[2]);
+  return out;
+}
+
+/** Calls per operation between two redisCommandCalls snapshots, largest first ('evalsha 2.00, hset 1.00'). */
+function commandsPer(before, after, n, skip = ['info']) {
+  const rows = Object.keys(after)
+    .filter((k) => !skip.includes(k))
+    .map((k) => [k, (after[k] - (before[k] ?? 0)) / n])
+    .filter(([, v]) => v >= 0.005)
+    .sort((a, b) => b[1] - a[1]);
+  const total = rows.reduce((s, [, v]) => s + v, 0);
+  return { total: +total.toFixed(2), text: rows.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ') };
+}
+
+/** The median of numbers (mean of the middle two for an even count). */
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** '1.2 0.9 0.8': the 1, 5 and 15 minute load averages (how busy the machine was around a run). */
+function loadAverage() {
+  return require('node:os').loadavg().map((x) => x.toFixed(2)).join(' ');
+}
+
 /** Deletes every key under a bench prefix (Bull's and ours). */
 async function cleanupPrefix(prefix) {
   const redis = new IORedis(REDIS_URL);
@@ -173,6 +204,10 @@ module.exports = {
   cpuMs,
   rssMb,
   redisCpuMs,
+  redisCommandCalls,
+  commandsPer,
+  median,
+  loadAverage,
   cleanupPrefix,
   updateBenchmarks,
   appendToSection,

@@ -1,8 +1,9 @@
-import express, { Express } from 'express';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import express, { Express, RequestHandler } from 'express';
 import type { Logger } from '../shared/logger';
 import { healthHandler, HealthDeps } from './health';
 import { errorHandler, notFound, requireJsonBody } from './errors';
-import type { HttpRoom } from './rooms/room';
+import type { FrontHandler, HttpRoom } from './rooms/room';
 
 export interface ServerAppDeps {
   logger: Logger;
@@ -25,6 +26,8 @@ export function createServerApp(deps: ServerAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  // an error of a front handler (below) enters the app here and goes straight to errorHandler
+  app.use(frontErrors);
   app.get('/health', healthHandler(deps.health));
   const rooms = [...deps.rooms, deps.fallback];
   for (const room of rooms) if (room.early) app.use(room.prefix, room.early);
@@ -33,5 +36,32 @@ export function createServerApp(deps: ServerAppDeps): Express {
   for (const room of rooms) app.use(room.prefix, room.router);
   app.use(notFound);
   app.use(errorHandler(deps.logger));
+  const fronts = rooms.flatMap((r) => (r.front ? [r.front] : []));
+  if (fronts.length) {
+    // The listening server asks the rooms' front handlers first (measured, issue 17: Express's
+    // request set-up and router were about a tenth of add-message's CPU). Tests that hand the app
+    // to supertest go through Express only (the rooms' early paths answer the same).
+    const handle = frontDispatch(fronts, app);
+    app.listen = ((...args: Parameters<ReturnType<typeof createServer>['listen']>) => createServer(handle).listen(...args)) as Express['listen'];
+  }
   return app;
+}
+
+const FRONT_ERROR = Symbol('frontError');
+type WithFrontError = IncomingMessage & { [FRONT_ERROR]?: unknown };
+
+const frontErrors: RequestHandler = (req, _res, next) => {
+  const err = (req as WithFrontError)[FRONT_ERROR];
+  next(err === undefined ? undefined : err);
+};
+
+function frontDispatch(fronts: FrontHandler[], app: Express): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const fail = (err: unknown) => {
+      (req as WithFrontError)[FRONT_ERROR] = err ?? new Error('front handler failed');
+      app(req, res);
+    };
+    for (const front of fronts) if (front(req, res, fail)) return;
+    app(req, res);
+  };
 }

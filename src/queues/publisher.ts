@@ -1,6 +1,7 @@
 import type { Logger } from '../shared/logger';
 import type { AppQueue } from './factory';
 import { makeEvent, AnyEvent, AnyEventInput } from '../events/envelope';
+import { JobBatchWriter } from './job-batch';
 
 /** Something that reacts to an event inside the producing process (message status, campaign counters). */
 export type EventObserver = (event: AnyEvent) => Promise<void>;
@@ -12,8 +13,12 @@ export type EventObserver = (event: AnyEvent) => Promise<void>;
  */
 export class EventPublisher {
   private readonly observers: EventObserver[] = [];
+  // events published in the same tick (a burst of receipts, many sends finishing) share one write
+  private readonly jobs: JobBatchWriter<{ event: AnyEvent }>;
 
-  constructor(private readonly queue: AppQueue<'webhook'>, private readonly logger: Logger) {}
+  constructor(queue: AppQueue<'webhook'>, private readonly logger: Logger) {
+    this.jobs = new JobBatchWriter(queue);
+  }
 
   observe(observer: EventObserver): void {
     this.observers.push(observer);
@@ -41,7 +46,7 @@ export class EventPublisher {
       }
     }
     try {
-      await this.queue.add({ event }, { jobId: event.id });
+      await this.jobs.add({ event }, event.id);
     } catch (err) {
       this.logger.error('could not enqueue event', { eventId: event.id, type: event.type, instanceId: event.instanceId, error: (err as Error).message });
       if (rethrow) throw err;

@@ -15,6 +15,7 @@ import { redisKeys } from '../../src/shared/keys';
 jest.setTimeout(120_000);
 
 const ID = 'appstate-1';
+const ID2 = 'appstate-2';
 const ANA = { phone: '5511955554444', lid: '204000000000044', name: 'Ana Souza' };
 const HISTORY_ID = '3EB0HISTORY00000000001';
 const stack = new BaileysStack('standin-app-state', { WA_RECONNECT_BASE_MS: '200', WA_VERSION_FETCH_TIMEOUT_MS: '0' });
@@ -90,5 +91,27 @@ describe('status stories and channel posts (WA_IGNORE_JIDS default status,newsle
     // the story carried its poster's sender key: decrypting it would have stored it
     const senderKeys = await redis.hkeys(redisKeys(stack.prefix).authKeys(ID, 'sender-key'));
     expect(senderKeys.filter((k) => k.startsWith('status@broadcast'))).toEqual([]);
+  });
+});
+
+describe('a device whose history never arrived', () => {
+  it('still gets the app state once rc14 stops waiting for it (app-state-catch-up.ts)', async () => {
+    // the phone shares the app-state key but its history notification never reaches the companion:
+    // rc14 waits 20 s, goes online and counts the device as synced without any app-state sync
+    stack.wa.history = { ...(stack.wa.history || {}), bootstrap: false };
+    stack.wa.phone = '5511900000005';
+    const fetchesBefore = stack.wa.appState.fetches.length;
+    await stack.linkInstance(ID2, 3);
+    const view = await waitFor(async () => ((await stack.call('GET', `/instance/${ID2}/status`)).body.instance?.me?.name ? (await stack.call('GET', `/instance/${ID2}/status`)).body : undefined), {
+      timeoutMs: 60_000,
+      what: `${ID2} me.name after the 20 s wait`,
+    });
+    expect(view.instance.me).toMatchObject({ id: '5511900000005@s.whatsapp.net', name: 'Loja Teste' });
+    const login = stack.wa.current!;
+    expect((await login.historySync)?.map((m) => Object.keys((m.message.protocolMessage as Record<string, unknown>) ?? {}))).toEqual([['type', 'appStateSyncKeyShare']]);
+    expect(stack.wa.appState.fetches.slice(fetchesBefore).map((f) => f.connection)).toEqual([login.index]);
+    const creds = JSON.parse((await redis.get(redisKeys(stack.prefix).authCreds(ID2))) ?? '{}');
+    expect(creds.me?.name).toBe('Loja Teste');
+    expect(await redis.hget(redisKeys(stack.prefix).authKeys(ID2, 'lid-mapping'), `${ANA.lid}_reverse`)).toContain(ANA.phone);
   });
 });

@@ -1,11 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { IncomingMessage } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../../shared/errors';
 import { presentedKey } from '../auth';
 import { ApiKeyStore, looksScoped, ScopedKey } from './key-store';
 import { adminPrincipal, Principal, principalOf, setPrincipal } from './principal';
-import { applyRateHeaders, RateLimiter } from './rate-limit';
+import { applyRateHeaders, HeaderSink, RateLimiter } from './rate-limit';
 
 export interface AccessDeps {
   /** the admin key */
@@ -31,9 +32,11 @@ export interface Access {
   /** the principal a credential stands for, or undefined (dashboard login) */
   resolve(secret: string): Promise<Principal | undefined>;
   /** counts one request of a known principal: sets RateLimit-* and returns the 429 error when over */
-  count(res: Response, principal: Principal): Promise<AppError | undefined>;
+  count(res: HeaderSink, principal: Principal): Promise<AppError | undefined>;
   /** the principal of a stored scoped key */
   scoped(key: ScopedKey): Principal;
+  /** the admin principal when the request presents the admin key, else undefined (no Redis, no count) */
+  adminOf(req: IncomingMessage): Principal | undefined;
 }
 
 /** After authenticate: only the admin key passes (a scoped key gets 403). */
@@ -72,7 +75,7 @@ export function createAccess(deps: AccessDeps): Access {
     return { name: key.name, admin: false, instances: key.instances, readOnly: key.readOnly, ratePerMin: key.rateLimitPerMin ?? deps.ratePerMin };
   }
 
-  async function count(res: Response, principal: Principal): Promise<AppError | undefined> {
+  async function count(res: HeaderSink, principal: Principal): Promise<AppError | undefined> {
     return applyRateHeaders(res, await limiter.hit(principal.admin ? 'admin' : `key:${principal.name}`, principal.ratePerMin));
   }
 
@@ -90,5 +93,10 @@ export function createAccess(deps: AccessDeps): Access {
       .catch(next);
   };
 
-  return { keys, admin, authenticate, resolve, count, scoped };
+  function adminOf(req: IncomingMessage): Principal | undefined {
+    const secret = presentedKey(req as Request);
+    return secret && timingSafeEqual(createHash('sha256').update(secret).digest(), adminDigest) ? admin : undefined;
+  }
+
+  return { keys, admin, authenticate, resolve, count, scoped, adminOf };
 }

@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import type { Response } from 'express';
 import { AppError } from '../../shared/errors';
 import { redisKeys } from '../../shared/keys';
 import { ScriptRunner } from '../../shared/script-runner';
@@ -55,15 +54,19 @@ export class RateLimiter {
  * The IETF draft's RateLimit-* fields on every counted answer, and on a refusal 429 with
  * Retry-After (seconds until the window resets).
  */
-export function applyRateHeaders(res: Response, decision: RateDecision | undefined): AppError | undefined {
+/** Where the RateLimit-* headers go: an Express response or a plain one (the front path). */
+export interface HeaderSink {
+  setHeader(name: string, value: string): unknown;
+}
+
+export function applyRateHeaders(res: HeaderSink, decision: RateDecision | undefined): AppError | undefined {
   if (!decision) return undefined;
-  res.set({
-    'RateLimit-Limit': String(decision.limit),
-    'RateLimit-Remaining': String(decision.remaining),
-    'RateLimit-Reset': String(decision.resetS),
-    'RateLimit-Policy': `${decision.limit};w=60`,
-  });
+  // setHeader, not Express's res.set: the front path (rooms/room.ts FrontHandler) has a plain response
+  res.setHeader('RateLimit-Limit', String(decision.limit));
+  res.setHeader('RateLimit-Remaining', String(decision.remaining));
+  res.setHeader('RateLimit-Reset', String(decision.resetS));
+  res.setHeader('RateLimit-Policy', `${decision.limit};w=60`);
   if (decision.allowed) return undefined;
-  res.set('Retry-After', String(decision.resetS));
+  res.setHeader('Retry-After', String(decision.resetS));
   return new AppError('rate_limited', `more than ${decision.limit} requests in a minute with this API key; retry in ${decision.resetS} s`, { limit: decision.limit, retryAfterS: decision.resetS }, { retryAfterMs: decision.resetS * 1000 });
 }

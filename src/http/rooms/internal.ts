@@ -6,7 +6,7 @@ import type { SessionManager } from '../../whatsapp/host/session-manager';
 import type { NumberChecker } from '../../whatsapp/numbers/number-check';
 import { requireInternalToken } from '../auth';
 import { requireRedis } from '../health';
-import { internalRoutes, InternalRouteDeps } from '../routes/internal';
+import { internalRoutes, internalSendFront, InternalRouteDeps, sendLedger } from '../routes/internal';
 import type { HttpRoom } from './room';
 
 export const INTERNAL_PREFIX = '/internal';
@@ -33,10 +33,13 @@ export interface InternalRoomDeps {
  */
 export function internalRoom(deps: InternalRoomDeps): HttpRoom {
   const router = Router();
+  const ledger = sendLedger(deps);
   router.use(express.json({ limit: deps.config.BODY_LIMIT }));
   router.use(requireInternalToken(deps.config.INTERNAL_TOKEN));
   router.use(requireRedis(deps.redis));
-  router.use(internalRoutes(deps));
+  router.use(internalRoutes(deps, ledger));
   for (const r of deps.extra ?? []) router.use(r);
-  return { name: 'internal', prefix: INTERNAL_PREFIX, router };
+  // one send per message passes here: its common case skips Express (measured, issue 17)
+  const front = internalSendFront({ ...deps, token: deps.config.INTERNAL_TOKEN, bodyLimit: deps.config.BODY_LIMIT }, ledger);
+  return { name: 'internal', prefix: INTERNAL_PREFIX, router, front };
 }

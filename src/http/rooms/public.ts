@@ -11,7 +11,7 @@ import { checkScope, scopeGuard } from '../access/scope-guard';
 import { keysRouter } from '../routes/keys';
 import { broadcastListRouter } from '../routes/broadcast-list';
 import { queueStatusHandler, requireRedis } from '../health';
-import { addMessageFastPath, messagesRouter } from '../routes/messages';
+import { addMessageFastPath, addMessageFront, messagesRouter } from '../routes/messages';
 import { webhooksRouter } from '../routes/webhooks';
 import { webhookEndpointsRouter } from '../routes/webhook-endpoints';
 import { instancesRouter } from '../routes/instances';
@@ -122,6 +122,8 @@ export function publicRoom(deps: PublicRoomDeps): HttpRoom {
     prefix: '/',
     // a plain-JSON add-message is answered before any body parsing (a measured hot path)
     early: addMessageFastPath({ auth, authorize: checkScope, redis, bodyLimit: config.BODY_LIMIT, addMessage: deps.addMessage }),
+    // and its admin-key case ahead of Express itself (measured: issue 17, BENCHMARKS.md)
+    front: addMessageFront({ adminOf: deps.access.adminOf, count: deps.access.count, redis, bodyLimit: config.BODY_LIMIT, addMessage: deps.addMessage }),
     router,
   };
 }

@@ -1,4 +1,13 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler, Router } from 'express';
+
+/**
+ * A hot path answered before Express sees the request (no router, no Express request/response
+ * set-up): returns false, having touched nothing, to leave the request to the rooms; true when it
+ * answers. An error after it took the request goes to fail(), which hands it to the app's error
+ * handler, so the answer is the same JSON error the rooms give.
+ */
+export type FrontHandler = (req: IncomingMessage, res: ServerResponse, fail: (err: unknown) => void) => boolean;
 
 /**
  * One room of whatsapp-server's HTTP surface (as a fastify plugin is): where it is mounted, who may
@@ -20,6 +29,8 @@ export interface HttpRoom {
   prefix: string;
   /** runs ahead of the body checks of every room: a hot path that authenticates and reads its body itself */
   early?: RequestHandler;
+  /** ahead of Express itself (see FrontHandler): the busiest route's common case */
+  front?: FrontHandler;
   /** the room's own auth, body parser, Redis guard and routes, in that room's order */
   router: Router;
 }

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -14,6 +15,9 @@ import type { SessionManager } from '../../whatsapp/host/session-manager';
 import { MAX_CHECK_PHONES, NumberChecker } from '../../whatsapp/numbers/number-check';
 import type { WriteFence } from '../../whatsapp/host/fence';
 import { AppError } from '../../shared/errors';
+import { isPlainJson, limitBytes, readJsonBody } from '../fast-json';
+import { safeEqual } from '../auth';
+import type { FrontHandler } from '../rooms/room';
 
 const instanceId = z.string().regex(INSTANCE_ID_RE, '1 to 64 letters, digits, _ or -');
 const recipient = z.string().min(1).max(64);
@@ -46,9 +50,60 @@ export interface InternalRouteDeps {
   fence?: (instanceId: string) => { fence: WriteFence; held: boolean };
 }
 
+/** The server's send ledger (one per server: the room's route and the front path share it). */
+export function sendLedger(deps: Pick<InternalRouteDeps, 'redis' | 'config' | 'logger'>): SendLedger {
+  return new SendLedger(deps.redis, redisKeys(deps.config.QUEUE_PREFIX), deps.logger, { ttlSeconds: ledgerTtlSeconds(deps.config) });
+}
+
 /** Sharded: the routes that need the socket refuse an instance this shard does not hold (the worker re-resolves). */
 function requireHeld(deps: InternalRouteDeps, instanceId: string): void {
   if (deps.fence && !deps.fence(instanceId).held) throw new AppError('not_owner', `this shard does not hold instance ${instanceId}`, { instanceId }, { retryAfterMs: 500 });
+}
+
+/** POST /internal/send's work: validate, then the ledger's idempotent send; the answer's body. */
+export function internalSend(deps: InternalRouteDeps, ledger: SendLedger): (input: unknown) => Promise<Record<string, unknown>> {
+  return async (input) => {
+    const body = parseInput(sendBody, input ?? {});
+    const to = requireWaAddress(body.to);
+    const { result, duplicate } = await ledger.once(
+      body.instanceId,
+      body.messageId,
+      async () => {
+        const session = await deps.sessions.connectedSession(body.instanceId);
+        return session.send(to, body.content, body.messageId);
+      },
+      deps.fence?.(body.instanceId).fence,
+    );
+    return { success: true, waMessageId: result.waMessageId, jid: result.jid, timestamp: result.timestamp, duplicate };
+  };
+}
+
+/** Written directly: res.json's ETag hashing is of no use to the workers (one send per message, hot path). */
+function writeJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
+/**
+ * POST /internal/send ahead of Express (rooms/room.ts FrontHandler): plain JSON with the right
+ * token and Redis up; anything else is left to the internal room (its 401, 415, 503 answers).
+ * The sends of one server share one ledger with the room's route.
+ */
+export function internalSendFront(deps: InternalRouteDeps & { token: string; bodyLimit: string }, ledger: SendLedger): FrontHandler {
+  const send = internalSend(deps, ledger);
+  const limit = limitBytes(deps.bodyLimit);
+  const expected = `Bearer ${deps.token}`;
+  return (req, res, fail) => {
+    if (req.method !== 'POST' || req.url !== '/internal/send' || !isPlainJson(req) || deps.redis.status !== 'ready') return false;
+    // the exact header the workers send; any other form takes the room's check (requireInternalToken)
+    const auth = req.headers.authorization;
+    if (typeof auth !== 'string' || auth.length !== expected.length || !safeEqual(auth, expected)) return false;
+    readJsonBody(req, limit)
+      .then(send)
+      .then((body) => writeJson(res, 200, body))
+      .catch(fail);
+    return true;
+  };
 }
 
 /**
@@ -59,25 +114,12 @@ function requireHeld(deps: InternalRouteDeps, instanceId: string): void {
  *   POST /internal/read      {instanceId, chatId, messageId, participant?} or {instanceId, messages: [...]}
  *   POST /internal/check     {instanceId, phones}                  checkNumber(s): is it on WhatsApp, in which form
  */
-export function internalRoutes(deps: InternalRouteDeps): Router {
+export function internalRoutes(deps: InternalRouteDeps, ledger = sendLedger(deps)): Router {
   const router = Router();
   const { sessions } = deps;
-  const ledger = new SendLedger(deps.redis, redisKeys(deps.config.QUEUE_PREFIX), deps.logger, { ttlSeconds: ledgerTtlSeconds(deps.config) });
 
-  router.post('/send', async (req, res) => {
-    const body = parseInput(sendBody, req.body ?? {});
-    const to = requireWaAddress(body.to);
-    const { result, duplicate } = await ledger.once(
-      body.instanceId,
-      body.messageId,
-      async () => {
-        const session = await sessions.connectedSession(body.instanceId);
-        return session.send(to, body.content, body.messageId);
-      },
-      deps.fence?.(body.instanceId).fence,
-    );
-    res.json({ success: true, waMessageId: result.waMessageId, jid: result.jid, timestamp: result.timestamp, duplicate });
-  });
+  const send = internalSend(deps, ledger);
+  router.post('/send', async (req, res) => writeJson(res, 200, await send(req.body)));
 
   // the workers resolve a checkNumber(s) recipient here: the lookup needs the socket, the cache is the server's
   router.post('/check', async (req, res) => {

@@ -10,7 +10,8 @@ import { MESSAGE_ID_RE } from '../../whatsapp/ids';
 import { StatusStore } from '../../messages/status-store';
 import { messageView } from '../../messages/message-view';
 import type { AddMessageResult, AddMessageService } from '../../messages/add-message-service';
-import { canSee } from '../access/principal';
+import { canSee, Principal, setPrincipal } from '../access/principal';
+import type { FrontHandler } from '../rooms/room';
 
 export interface MessagesRouteDeps {
   config: Pick<Config, 'QUEUE_PREFIX' | 'MESSAGE_RETENTION_DAYS'>;
@@ -89,5 +90,43 @@ export function addMessageFastPath(deps: FastPathDeps): RequestHandler {
         .then((result) => writeAccepted(res, result))
         .catch(next);
     });
+  };
+}
+
+export interface FrontPathDeps {
+  /** the admin principal when the request carries the admin key (scoped keys take the Express path) */
+  adminOf: (req: IncomingMessage) => Principal | undefined;
+  /** the room's rate count of the principal (429 error, RateLimit-* headers) */
+  count: (res: ServerResponse, principal: Principal) => Promise<AppError | undefined>;
+  redis: Redis;
+  bodyLimit: string;
+  addMessage: Pick<AddMessageService, 'add'>;
+}
+
+/**
+ * The same hot path ahead of Express (rooms/room.ts FrontHandler): a plain-JSON POST
+ * /queue/add-message with the admin key, Redis up. Anything else (no or a scoped key, Redis away,
+ * another content type) is left untouched to the Express chain and its fast path above, which
+ * give the 401/403/503/415 answers; errors after the key check (413, 400, 429, validation,
+ * unknown instance) go through fail() to the app's error handler.
+ */
+export function addMessageFront(deps: FrontPathDeps): FrontHandler {
+  const { addMessage } = deps;
+  const limit = limitBytes(deps.bodyLimit);
+  return (req, res, fail) => {
+    if (req.method !== 'POST' || (req.url !== '/queue/add-message' && !req.url?.startsWith('/queue/add-message?')) || !isPlainJson(req)) return false;
+    const principal = deps.adminOf(req);
+    if (!principal || deps.redis.status !== 'ready') return false;
+    setPrincipal(req as Parameters<typeof setPrincipal>[0], principal);
+    deps
+      .count(res, principal)
+      .then((limited) => {
+        if (limited) throw limited;
+        return readJsonBody(req, limit);
+      })
+      .then((body) => addMessage.add(body, idempotencyKey(req)))
+      .then((result) => writeAccepted(res, result))
+      .catch(fail);
+    return true;
   };
 }

@@ -24,6 +24,7 @@ import type { WaSocketLike } from './socket-types';
 import { ConnectionParts, reconnectOptions, SessionDeps } from './session-deps';
 import { refreshRestriction, timelockSignal } from './restriction-events';
 import { noteContacts } from './contact-book';
+import { catchUpAppState } from './app-state-catch-up';
 
 export class Connection {
   sock?: WaSocketLike;
@@ -39,6 +40,8 @@ export class Connection {
   private readonly lock = new Lock();
   private readonly chain: SerialChain;
   private qrAttempt = 0;
+  /** the app-state catch-up was decided for the current socket (app-state-catch-up.ts) */
+  private appStateChecked = false;
   private pairingAsked = false;
   private readonly events: MessageEventContext;
   private readonly reconnect: ReconnectOptions;
@@ -154,6 +157,7 @@ export class Connection {
     const gen = ++this.generation;
     this.qrAttempt = 0;
     this.pairingAsked = false;
+    this.appStateChecked = false;
     const { baileys, config } = this.d;
     const sock = this.d.socketFactory(
       buildSocketConfig({ baileys, config, logger: this.p.waLog, auth, version, caches: this.p.caches, store: this.p.store, socket: () => this.sock }),
@@ -184,6 +188,8 @@ export class Connection {
     if (name && me && me.name !== name && gen === this.generation) this.p.state.patch({ me: { ...me, name } });
     const update = events['connection.update'];
     if (update && gen === this.generation) await this.onConnectionUpdate(gen, sock, update);
+    const creds = events['creds.update'];
+    if (gen === this.generation && (update?.connection === 'open' || creds?.accountSyncCounter || creds?.myAppStateKeyId)) this.checkAppState(gen, sock, auth);
     await handleMessageEvents(this.events, events);
     noteContacts(this.d.baileys, this.p.caches.contacts, events); // names for GET /instance/:id/contacts/:contact
   }
@@ -207,6 +213,18 @@ export class Connection {
     } else if (u.connection === 'close') {
       await this.onClose(gen, u.lastDisconnect?.error);
     }
+  }
+
+  /** Runs the app-state sync rc14 missed (app-state-catch-up.ts), once per socket, off the event chain. */
+  private checkAppState(gen: number, sock: WaSocketLike, auth: RedisAuthStore): void {
+    if (this.appStateChecked) return;
+    this.appStateChecked = true;
+    void catchUpAppState(this.d.baileys, sock, auth.state.creds, auth.state.keys)
+      .then((done) => {
+        if (done === 'wait' && gen === this.generation) this.appStateChecked = false; // again at accountSyncCounter / the key
+        if (done === 'ran') this.p.log.info('app state synced after the first-login window', { instanceId: this.id });
+      })
+      .catch((err: Error) => this.p.log.warn('app-state catch-up failed', { instanceId: this.id, error: err.message }));
   }
 
   private async askPairingCode(sock: WaSocketLike, phone: string): Promise<void> {

@@ -13,12 +13,15 @@
  *   (:930-934, :977-990) moves it to Syncing and doAppStateSync runs then, or when the app-state key
  *   share arrives (:1026-1029); events are buffered meanwhile (:1075), at most 20 s when no
  *   notification comes (:1096-1106). Only on the first connection of a device: reconnects skip it
- *   (:1086-1093 accountSyncCounter > 0, bumped at :1002-1003). Bounded: history messages are never
- *   events here. Baileys emits them as messaging-history.set, not messages.upsert
- *   (lib/Utils/process-message.js:262-277); message-events.ts never reads it, only contact
- *   names are taken from it (contact-book.ts, a bounded cache). What Baileys keeps itself is its LID mappings (:263-268, lib/Signal/lid-mapping.js) and
- *   privacy tokens (:270), while the event buffer holds a chunk only until the flush at the end
- *   of the sync (chats.js:1001, lib/Utils/event-buffer.js MAX_HISTORY_CACHE_SIZE 10000 ids).
+ *   (:1086-1093 accountSyncCounter > 0, bumped at :1002-1003); a device that got no sync in that
+ *   window (no notification within 20 s, or paired before RECENT was accepted) gets it from
+ *   app-state-catch-up.ts. Bounded: history messages are never events here. Baileys emits them as
+ *   messaging-history.set, not messages.upsert (lib/Utils/process-message.js:262-277);
+ *   message-events.ts never reads it, only contact names are taken from it (contact-book.ts, a
+ *   bounded cache). What Baileys keeps itself is its LID mappings (:263-268,
+ *   lib/Signal/lid-mapping.js) and privacy tokens (:270), while the event buffer holds a chunk only
+ *   until the flush at the end of the sync (chats.js:1001, lib/Utils/event-buffer.js
+ *   MAX_HISTORY_CACHE_SIZE 10000 ids). Cost: BENCHMARKS.md "App-state sync".
  *   Refusing every kind makes rc14 warn that it lacks the initial LID mappings (lib/Socket/socket.js:33-37).
  * - shouldIgnoreJid (ignore-jids.ts, WA_IGNORE_JIDS): status stories and channel posts are nacked
  *   before decryption (lib/Socket/messages-recv.js:1589-1602), so they cost no Signal work or Redis writes.

@@ -9,7 +9,7 @@ export type WaSocketLike = Pick<
   WASocket,
   'ev' | 'user' | 'sendMessage' | 'sendPresenceUpdate' | 'readMessages' | 'requestPairingCode' | 'logout' | 'end' | 'updateMediaMessage'
 > &
-  Partial<Pick<WASocket, 'authState' | 'groupMetadata' | 'groupFetchAllParticipating' | 'profilePictureUrl' | 'executeUSyncQuery' | 'fetchAccountReachoutTimelock' | 'fetchNewChatMessageCap'>> & {
+  Partial<Pick<WASocket, 'authState' | 'groupMetadata' | 'groupFetchAllParticipating' | 'profilePictureUrl' | 'executeUSyncQuery' | 'fetchAccountReachoutTimelock' | 'fetchNewChatMessageCap' | 'resyncAppState'>> & {
     /** Baileys 7's LID<->PN mapping store (optional: a fake socket may leave it out) */
     signalRepository?: {
       lidMapping?: {

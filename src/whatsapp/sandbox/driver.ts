@@ -24,6 +24,8 @@ export class SandboxDriver implements SessionDriver {
   private readonly ctx: SandboxContext;
   // Appends go out one at a time, in send order: the log's line order is the order of `at`.
   private logTail: Promise<void> = Promise.resolve();
+  // lines queued while an append is under way: they go out together in the next one
+  private logBatch: { lines: string[]; written: Promise<void> } | undefined;
 
   constructor(private readonly deps: SandboxDriverDeps) {
     this.keys = redisKeys(deps.config.QUEUE_PREFIX);
@@ -62,17 +64,29 @@ export class SandboxDriver implements SessionDriver {
     }
   }
 
-  /** One JSON line per "sent" message, one write each; a failing log never fails the send. */
+  /**
+   * One JSON line per "sent" message, resolved once it is in the file; a failing log never fails
+   * the send. Lines of sends that finish while an append is under way share the next append
+   * (measured, issue 17: opening the file once per send was 9 % of the server's CPU under load).
+   */
   private logSend(entry: SendLogEntry): Promise<void> {
     const file = this.deps.config.SANDBOX_LOG_FILE;
     if (!file) return Promise.resolve();
     const line = `${JSON.stringify(entry)}\n`;
-    this.logTail = this.logTail.then(() =>
-      appendFile(file, line).catch((err: Error) => {
+    if (this.logBatch) {
+      this.logBatch.lines.push(line);
+      return this.logBatch.written;
+    }
+    const batch: { lines: string[]; written: Promise<void> } = { lines: [line], written: Promise.resolve() };
+    this.logBatch = batch;
+    batch.written = this.logTail = this.logTail.then(() => {
+      // from here on, new lines start the next batch
+      if (this.logBatch === batch) this.logBatch = undefined;
+      return appendFile(file, batch.lines.join('')).catch((err: Error) => {
         this.deps.logger.warn('sandbox log append failed', { file, error: err.message });
-      }),
-    );
-    return this.logTail;
+      });
+    });
+    return batch.written;
   }
 }
 

@@ -79,7 +79,10 @@ export async function playFirstLogin(conn, { history, appState }) {
   await conn.waitFor(active, 10_000).catch(() => undefined);
   await appState.pending;
   const sent = [];
-  for (const message of [appState.keyShareMessage(), historyNotificationMessage(bootstrapHistory(history))]) {
+  // bootstrap: false plays a phone whose history never reaches the companion (key share only)
+  const messages = [appState.keyShareMessage()];
+  if (history.bootstrap !== false) messages.push(historyNotificationMessage(bootstrapHistory(history)));
+  for (const message of messages) {
     // in order behind anything the connection is still encrypting (connection.mjs enqueue)
     const built = ownPhoneMessageNode(conn, message);
     if (typeof conn.enqueue === 'function') await conn.enqueue(() => built);

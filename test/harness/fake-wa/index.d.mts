@@ -165,6 +165,8 @@ export interface HistoryOptions {
   conversations?: { with: string; name?: string; lid?: string; messages?: { text?: string; fromMe?: boolean; id?: string; t?: number }[] }[];
   /** HistorySync.phoneNumberToLidMappings */
   mappings?: { phone: string; lid: string }[];
+  /** false: the key share only, no history notification (rc14 then waits 20 s and skips its app-state sync) */
+  bootstrap?: boolean;
 }
 
 /** The account's app state as the stand-in serves it (app-state.mjs). */
@@ -300,6 +302,8 @@ export declare class FakeWaServer extends EventEmitter {
   changeGroup(id: string, change: GroupChange, options?: { by?: string }): FakeNode;
   /** the contact's profile picture URL; null: hidden by their privacy (IQ error 401); never set: none (404) */
   setProfilePicture(phone: string, url: string | null): void;
+  /** what the phone sends at the next first logins after pairing (server option history; may be changed) */
+  history: HistoryOptions | false;
   /** the account's app state (key, patches, fetches) */
   readonly appState: AppState;
   /** adds app-state contacts / push name; resolves once encoded; synced logins get <notification type=server_sync> and fetch them */
