@@ -70,6 +70,11 @@ describe('event catalog and docs/events.md', () => {
     expect([...(documented ?? [])].sort()).toEqual(catalog.sort());
   });
 
+  it("openapi.json's event schema (WaEvent.type) lists exactly the catalog's types", () => {
+    const spec = JSON.parse(readFileSync(join(__dirname, '..', '..', 'openapi.json'), 'utf8'));
+    expect([...spec.components.schemas.WaEvent.properties.type.enum].sort()).toEqual([...EVENT_TYPES].sort());
+  });
+
   it('catches a field missing from the docs (the parser sees tables)', () => {
     const fields = documentedFields().get('message.status');
     expect(fields?.has('status')).toBe(true);
