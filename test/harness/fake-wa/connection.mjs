@@ -1,23 +1,21 @@
 // One client WebSocket on the stand-in: Noise handshake, then binary nodes both ways.
 // Tests drive it through the methods below; every node the client sends is kept in `received`.
+// Here: the handshake, the dispatch of the client's nodes and the ordered send queue; the
+// methods for pairing, login and endings are in connection-lifecycle.mjs, the pushes (messages,
+// receipts, notifications) in connection-traffic.mjs, both mixed into FakeWaConnection.
 import { EventEmitter } from 'node:events';
-import { binaryNodeToString, decodeBinaryNode, encodeBinaryNode, getBinaryNodeChild } from '@whiskeysockets/baileys';
+import { binaryNodeToString, decodeBinaryNode, encodeBinaryNode } from '@whiskeysockets/baileys';
 import { frame, makeServerNoise } from './noise.mjs';
 import { answerIq } from './responder.mjs';
-import { parseQr, signedPairSuccess } from './pairing.mjs';
-import { companionKeys, isCompanionHello, primaryHello } from './pairing-code.mjs';
-import { newMessageId, plainMessageNode, receiptNode } from './stanzas.mjs';
-import { encryptedMessageNode, retryReceiptNode } from './inbound.mjs';
 import { resendFor } from './retry-resend.mjs';
 import { messageAck } from './outgoing.mjs';
-import { messageCappingNotification, reachoutTimelockNotification, timelockPayload } from './restrictions.mjs';
 import { waitEvent } from './wait-event.mjs';
-import { newsletterPostNode, statusStoryNode } from './broadcasts.mjs';
+import { withLifecycle } from './connection-lifecycle.mjs';
+import { withTraffic } from './connection-traffic.mjs';
 
 const debug = !!process.env.FAKE_WA_DEBUG;
-const now = () => String(Math.floor(Date.now() / 1000));
 
-export class FakeWaConnection extends EventEmitter {
+export class FakeWaConnection extends withTraffic(withLifecycle(EventEmitter)) {
   /** @param {import('./server.mjs').FakeWaServer} server */
   constructor(server, ws, index) {
     super();
@@ -163,164 +161,5 @@ export class FakeWaConnection extends EventEmitter {
       await new Promise((r) => setTimeout(r, quietMs - idle));
     }
     throw new Error(`fake-wa: client #${this.index} did not settle within ${timeoutMs} ms`);
-  }
-
-  // ---- pairing and login -------------------------------------------------------------------
-
-  /** <pair-device> with QR refs: Baileys emits one connection.update { qr } per ref. */
-  sendQrRefs(refs = ['REF1', 'REF2', 'REF3', 'REF4', 'REF5', 'REF6']) {
-    const content = refs.map((r) => ({ tag: 'ref', attrs: {}, content: Buffer.from(r) }));
-    this.send({ tag: 'iq', attrs: { from: 's.whatsapp.net', type: 'set', id: `pair-${this.index}`, xmlns: 'md' }, content: [{ tag: 'pair-device', attrs: {}, content }] });
-  }
-
-  /**
-   * Plays the phone scanning `qr`: pair-success with a signed device identity, waits for the
-   * client's pair-device-sign, then (restart: true) stream:error 515 as WhatsApp does.
-   * phone: digits; device: companion device number; lid: the account's LID user (digits).
-   */
-  async scanQr(qr, options = {}) {
-    return this.completePairing(parseQr(qr), options);
-  }
-
-  /**
-   * Plays the user typing `code` (from requestPairingCode) on the phone: answers the client's
-   * companion_hello with the primary's keys, derives the shared ADV secret from its
-   * companion_finish, then pairs like scanQr (phone defaults to the number the client asked for).
-   */
-  async enterPairingCode(code, options = {}) {
-    const hello = await this.waitFor(isCompanionHello);
-    const { notification, state } = await primaryHello(hello, code);
-    this.send(notification);
-    const finish = await this.waitFor((n) => n.tag === 'iq' && getBinaryNodeChild(n, 'link_code_companion_reg')?.attrs.stage === 'companion_finish');
-    const asked = getBinaryNodeChild(hello, 'link_code_companion_reg').attrs.jid.split('@')[0];
-    return this.completePairing(companionKeys(finish, state), { phone: asked, ...options });
-  }
-
-  async completePairing(keys, { phone = this.server.phone, device = 1, lid, restart = true, platform } = {}) {
-    lid = lid ?? this.server.lidFor(`${phone}@s.whatsapp.net`).split('@')[0];
-    const jid = `${phone}:${device}@s.whatsapp.net`;
-    const id = `pair-success-${this.index}`;
-    this.server.registerDevice(phone, device, lid);
-    // the Signal keys the client registered with (validate-connection.js:115-124), for sessions with it
-    this.server.signal.registerClient(`${phone}:${device}`, this.payload?.devicePairingData);
-    this.send(signedPairSuccess(keys, { id, jid, lid: `${lid}:${device}@lid`, platform }));
-    const sign = await this.waitFor((n) => n.tag === 'iq' && n.attrs.id === id);
-    if (restart) this.streamError(515);
-    return sign;
-  }
-
-  /** <success> (login accepted) then <ib><offline count=0/> (nothing queued). */
-  loginSuccess({ offline = true } = {}) {
-    const lid = this.server.lidOfDevice(this.payload);
-    this.send({ tag: 'success', attrs: { t: now(), props: '1', abprops: '1', location: 'fake', ...(lid ? { lid } : {}) } });
-    if (offline) this.send({ tag: 'ib', attrs: {}, content: [{ tag: 'offline', attrs: { count: '0' } }] });
-    this.loggedIn = true;
-    this.server.afterLogin?.(this); // first login after pairing: the phone's history sync (history-sync.mjs)
-  }
-
-  // ---- traffic ---------------------------------------------------------------------------------
-
-  /**
-   * An incoming 1:1 message, Signal-encrypted from the sender's device (inbound.mjs); plaintext: true
-   * and undecryptable use stanzas.mjs. Returns the id at once; the stanza goes out once encrypted
-   * (await conn.flush() to know it left).
-   */
-  pushMessage(opts) {
-    const withId = { ...opts, id: opts.id ?? newMessageId() };
-    if (opts.plaintext || opts.undecryptable) this.send(plainMessageNode(this.server, withId));
-    else this.enqueue(() => encryptedMessageNode(this, withId));
-    return withId.id;
-  }
-
-  /**
-   * <enc v=2 type=pkmsg|msg> of a proto.IMessage object from a stand-in device (contact device or
-   * the own phone, any PN/LID device jid) to this connection's client device (signal.mjs).
-   */
-  encryptFrom(senderDeviceJid, message) {
-    if (!this.device) return Promise.reject(new Error('fake-wa: encryptFrom needs a logged-in connection'));
-    return this.server.signal.encrypt(senderDeviceJid, this.device, message);
-  }
-
-  /**
-   * Plays a device of the recipient failing to decrypt `out`: sends its retry receipt (inbound.mjs)
-   * and resolves with the client's resend of that id (decrypted), or rejects after timeoutMs.
-   * options: device (default 0), count (default 1; > 1 or keys: true adds a key bundle), from (the
-   * participant, for a group send), timeoutMs (default 10000).
-   */
-  async requestRetry(out, { timeoutMs = 10000, ...options } = {}) {
-    const before = new Set(this.server.outgoing);
-    const resend = this.server.waitForOutgoing((o) => o.id === out.id && !before.has(o), timeoutMs);
-    resend.catch(() => {});
-    this.send(await retryReceiptNode(this.server, out, options));
-    return resend;
-  }
-
-  /** A status story from a contact (status@broadcast, sender key + skmsg: broadcasts.mjs); returns its id. */
-  pushStatus(opts) {
-    const withId = { ...opts, id: opts.id ?? newMessageId() };
-    this.enqueue(() => statusStoryNode(this, withId));
-    return withId.id;
-  }
-
-  /** A channel post (<id>@newsletter, plaintext: broadcasts.mjs); returns its id. */
-  pushNewsletter(opts = {}) {
-    const node = newsletterPostNode(opts);
-    this.send(node);
-    return node.attrs.id;
-  }
-
-  /**
-   * Delivery (type undefined) or 'read' / 'played' receipt for a message the client sent; from
-   * defaults to the stanza's `to`, via: 'lid' sends it from the recipient's LID instead (rc14 reads
-   * no PN attribute on receipts: Socket/messages-recv.js:1161-1172 handleReceipt keys on attrs.from).
-   */
-  sendReceipt(id, { type, from, via } = {}) {
-    const out = this.server.outgoing.find((o) => o.id === id);
-    const to = out?.to;
-    const lid = via === 'lid' && to && !to.endsWith('@lid') ? this.server.lidFor(to) : undefined;
-    this.send(receiptNode({ id, type, from: from ?? lid ?? to }));
-  }
-
-  /** <ack class=message error=…> for a message the client sent (outgoing.mjs: messages.update ERROR). */
-  sendErrorAck(id, error, from) {
-    const out = this.server.outgoing.find((o) => o.id === id) ?? { id, to: from };
-    if (out.node) out.errorAck = { error: String(error), at: Date.now(), received: this.received.length };
-    this.send(messageAck(out, error));
-  }
-
-  /** Reachout timelock set ({ active: true, endsAt, enforcementType }) or lifted ({ active: false }). */
-  pushReachoutTimelock(opts = {}) {
-    this.server.restrictions.timelock = timelockPayload(opts); // what fetchAccountReachoutTimelock gets
-    this.send(reachoutTimelockNotification(opts));
-  }
-
-  /** New-chat message capping update (NewChatMessageCapInfo fields, e.g. { capping_status: 'CAPPED' }). */
-  pushMessageCapping(info) {
-    this.server.restrictions.capping = info;
-    this.send(messageCappingNotification(info));
-  }
-
-  // ---- endings -----------------------------------------------------------------------------
-
-  /** 515 restart, 440 replaced, 401 logged out, 405 version refused, 403/500/503 and others. */
-  closeWith(code) {
-    if (code === 440) this.send({ tag: 'stream:error', attrs: {}, content: [{ tag: 'conflict', attrs: { type: 'replaced' } }] });
-    else if (code === 401 || code === 403 || code === 405) this.send({ tag: 'failure', attrs: { reason: String(code), location: 'fake' } });
-    else this.streamError(code);
-    setTimeout(() => this.drop(), 200).unref();
-  }
-
-  streamError(code) {
-    this.send({ tag: 'stream:error', attrs: { code: String(code) } });
-  }
-
-  /** Stops answering anything (pings included): Baileys ends with 408 after its keep-alive window. */
-  goSilent() {
-    this.silent = true;
-  }
-
-  /** Closes the TCP connection without a word (client sees 428). */
-  drop() {
-    if (!this.isClosed) this.ws.terminate();
   }
 }
