@@ -25,8 +25,12 @@ function summarise(file, top = 25) {
     const group = groupOf(f.functionName, where);
     pkg.set(group, (pkg.get(group) ?? 0) + us);
   }
-  const pct = (us) => ((100 * us) / total).toFixed(1).padStart(5);
-  const lines = [`${file}: ${(total / 1e6).toFixed(2)} s sampled`, '', 'by package / area (self time):'];
+  // shares of the busy time (idle left out): what the process spent its CPU on
+  const busy = total - (pkg.get('(idle)') ?? 0);
+  pkg.delete('(idle)');
+  fn.delete('(idle) :0');
+  const pct = (us) => ((100 * us) / busy).toFixed(1).padStart(5);
+  const lines = [`${file}: ${(total / 1e6).toFixed(2)} s sampled, ${(busy / 1e6).toFixed(2)} s busy; shares of the busy time`, '', 'by package / area (self time):'];
   for (const [k, us] of [...pkg].sort((a, b) => b[1] - a[1]).slice(0, 15)) lines.push(`${pct(us)} %  ${k}`);
   lines.push('', `top ${top} functions (self time):`);
   for (const [k, us] of [...fn].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`${pct(us)} %  ${k}`);

@@ -6,6 +6,7 @@
  */
 import type { Logger } from '../shared/logger';
 import type { EventObserver } from '../queues/publisher';
+import type { AnyEvent } from '../events/envelope';
 import type { LogBuffer } from './buffer';
 import { isLoggedType, LogRow, rowOfEvent, RowContext } from './row';
 
@@ -14,7 +15,7 @@ export interface LogObserverDeps {
   /** the instance's channel (InstanceCache.channel) */
   channelOf: (instanceId: string) => Promise<string>;
   /** what a receipt does not say: campaign, recipient, type (the message's status record) */
-  recordOf?: (messageId: string) => Promise<RowContext['record']>;
+  recordOf?: (messageId: string, event: AnyEvent) => Promise<RowContext['record']>;
   logger: Logger;
 }
 
@@ -22,7 +23,7 @@ export function messageLogObserver(deps: LogObserverDeps): EventObserver {
   return async (event) => {
     if (!isLoggedType(event.type)) return;
     const messageId = (event.data as { messageId?: string }).messageId;
-    const [channel, record] = await Promise.all([deps.channelOf(event.instanceId), messageId && deps.recordOf ? deps.recordOf(messageId) : undefined]);
+    const [channel, record] = await Promise.all([deps.channelOf(event.instanceId), messageId && deps.recordOf ? deps.recordOf(messageId, event) : undefined]);
     const row = rowOfEvent(event, { channel, record });
     if (row) await appendRows(deps, [row]);
   };

@@ -42,6 +42,16 @@ if #ARGV > 6 then redis.call('HSET', KEYS[1], unpack(ARGV, 7)) end
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return changed`;
 
+/** APPLY, answering also the record's campaignId, to and type: {written, campaignId, to, type} ({0} for no record). */
+const APPLY_READ = APPLY.replace("then return 0 end", "then return {0} end").replace(/return changed$/, "return {changed, unpack(redis.call('HMGET', KEYS[1], 'campaignId', 'to', 'type'))}");
+
+/** What a receipt's log row takes from the status record (message-log/row.ts RowContext). */
+export interface RecordContext {
+  campaignId?: string;
+  to?: string;
+  type?: string;
+}
+
 export interface MessageRecord {
   messageId: string;
   status: MessageStatus;
@@ -95,12 +105,25 @@ export class StatusStore {
     return (await this.write(messageId, 'failed', REJECTED_RANK, fields, { onlyIfExists: true })) === 2;
   }
 
+  /**
+   * apply(), and in the same call the record's campaign, recipient and type (a receipt's log row
+   * needs them: one round trip instead of a second read). record is undefined when there is none.
+   */
+  async applyAndRead(messageId: string, status: MessageStatus, fields: StatusFields = {}, opts: { at?: number; onlyIfExists?: boolean } = {}): Promise<{ written: boolean; record?: RecordContext }> {
+    const [written, campaignId, to, type] = (await this.scripts.run(APPLY_READ, [this.keys.message(messageId)], this.args(status, RANK[status], fields, opts))) as [number, string | null, string | null, string | null];
+    if (!written) return { written: false };
+    return { written: true, record: { campaignId: campaignId ?? undefined, to: to ?? undefined, type: type ?? undefined } };
+  }
+
   private async write(messageId: string, status: MessageStatus, rank: number, fields: StatusFields, opts: { at?: number; onlyIfExists?: boolean }): Promise<number> {
+    return Number(await this.scripts.run(APPLY, [this.keys.message(messageId)], this.args(status, rank, fields, opts)));
+  }
+
+  private args(status: MessageStatus, rank: number, fields: StatusFields, opts: { at?: number; onlyIfExists?: boolean }): Array<string | number> {
     const pairs: Array<string | number> = [];
     for (const [k, v] of Object.entries(fields)) if (v !== undefined) pairs.push(k, v);
     const at = new Date(opts.at ?? Date.now()).toISOString();
-    const args = [status, rank, STAMP[status], at, this.ttlMs, opts.onlyIfExists ? '1' : '0', ...pairs];
-    return Number(await this.scripts.run(APPLY, [this.keys.message(messageId)], args));
+    return [status, rank, STAMP[status], at, this.ttlMs, opts.onlyIfExists ? '1' : '0', ...pairs];
   }
 
   async get(messageId: string): Promise<MessageRecord | undefined> {

@@ -41,9 +41,23 @@ interface BullInternals {
   defaultJobOptions?: Record<string, unknown>;
 }
 
+/** Options a batched job may carry besides its id: the ones Bull stores as given (no delay, priority, lifo, repeat). */
+export interface PlainJobOptions {
+  attempts?: number;
+  stackTraceLimit?: number;
+}
+
+/** One job of addBatch. */
+export interface BatchJob<T> {
+  data: T;
+  jobId: string;
+  opts?: PlainJobOptions;
+}
+
 interface Pending {
   jobId: string;
   data: string;
+  opts?: PlainJobOptions;
   timestamp: number;
   resolve(): void;
   reject(err: unknown): void;
@@ -76,6 +90,21 @@ export class JobBatchWriter<T> {
     }
   }
 
+  /**
+   * Jobs the caller has already gathered (add-message's batch of one turn, which it bounds), written
+   * at once in one script call, so they are all written or none is; resolves once they are in Redis
+   * (an id already there is left as it is, as with queue.add).
+   */
+  async addBatch(jobs: Array<BatchJob<T>>): Promise<void> {
+    if (!jobs.length) return;
+    if (!this.internals) {
+      await this.queue.addBulk(jobs.map((j) => ({ data: j.data, opts: { ...j.opts, jobId: j.jobId } })));
+      return;
+    }
+    const timestamp = Date.now();
+    await this.run(jobs.map((j) => ({ jobId: j.jobId, data: JSON.stringify(j.data), opts: j.opts, timestamp })));
+  }
+
   /** Resolves once the job is in Redis (or was there already under this id); rejects as queue.add would. */
   add(data: T, jobId: string): Promise<void> {
     if (!this.internals) return this.queue.add(data, { jobId }).then(() => undefined);
@@ -97,19 +126,24 @@ export class JobBatchWriter<T> {
   }
 
   private async write(batch: Pending[]): Promise<void> {
-    const q = this.internals!;
-    const defaults = q.defaultJobOptions ?? {};
-    const argv: Array<string | number> = [q.keys[''], q.token];
-    // the key order of Bull's stored opts: the queue's defaults, jobId, then delay and timestamp (setDefaultOpts)
-    for (const p of batch) argv.push(p.jobId, p.data, JSON.stringify({ ...defaults, jobId: p.jobId, delay: 0, timestamp: p.timestamp }), p.timestamp);
     try {
-      // Bull's own readiness first, as queue.add waits for it
-      await (this.ready ??= this.queue.isReady());
-      await this.scripts!.run(ADD_JOBS, [q.keys.wait, q.keys.paused, q.keys['meta-paused'], q.keys.id], argv);
+      await this.run(batch);
     } catch (err) {
       for (const p of batch) p.reject(err);
       return;
     }
     for (const p of batch) p.resolve();
+  }
+
+  private async run(batch: Array<Pick<Pending, 'jobId' | 'data' | 'opts' | 'timestamp'>>): Promise<void> {
+    const q = this.internals!;
+    const defaults = q.defaultJobOptions ?? {};
+    const argv: Array<string | number> = [q.keys[''], q.token];
+    // Bull's stored opts (queue.js add/addBulk, job.js setDefaultOpts): the queue's defaults, the
+    // job's own options and its id, then delay and timestamp
+    for (const p of batch) argv.push(p.jobId, p.data, JSON.stringify({ ...defaults, ...p.opts, jobId: p.jobId, delay: 0, timestamp: p.timestamp }), p.timestamp);
+    // Bull's own readiness first, as queue.add waits for it
+    await (this.ready ??= this.queue.isReady());
+    await this.scripts!.run(ADD_JOBS, [q.keys.wait, q.keys.paused, q.keys['meta-paused'], q.keys.id], argv);
   }
 }

@@ -74,3 +74,17 @@ test('while the queue is paused new jobs wait in paused, as with queue.add', asy
   await queue.resume();
   expect(await redis.lrange(`${prefix}:message:wait`, 0, -1)).toEqual(['p1']);
 });
+
+test('a batch with per-job options stores what queue.add stores for them (add-message jobs)', async () => {
+  const queue = queueSet.queues.message;
+  const data = (id: string) => ({ messageId: id, instanceId: 'i-1', to: '5511999990001', content: { type: 'text' as const, text: 'oi' }, createdAt: 1 });
+  await queue.add(data('m-bull'), { jobId: 'm-bull', attempts: 7, stackTraceLimit: 3 });
+  await new JobBatchWriter(queue).addBatch([{ data: data('m-batch'), jobId: 'm-batch', opts: { attempts: 7, stackTraceLimit: 3 } }]);
+  const bull = await redis.hgetall(`${prefix}:message:m-bull`);
+  const ours = await redis.hgetall(`${prefix}:message:m-batch`);
+  const opts = (h: Record<string, string>) => ({ ...JSON.parse(h.opts), jobId: 'ID', timestamp: 'T' });
+  expect(opts(ours)).toEqual(opts(bull));
+  expect(ours.data.replaceAll('m-batch', 'ID')).toBe(bull.data.replaceAll('m-bull', 'ID'));
+  expect({ ...ours, data: '', opts: '', timestamp: '' }).toEqual({ ...bull, data: '', opts: '', timestamp: '' });
+  expect((await queue.getJob('m-batch'))?.opts).toMatchObject({ attempts: 7, stackTraceLimit: 3, jobId: 'm-batch' });
+});

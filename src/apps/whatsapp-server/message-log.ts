@@ -6,6 +6,7 @@ import type { EventPublisher } from '../../queues/publisher';
 import { InstanceRegistry } from '../../whatsapp/instances/registry';
 import { InstanceCache } from '../../messages/instance-cache';
 import { StatusStore } from '../../messages/status-store';
+import type { ReceiptRecords } from '../../messages/receipts';
 import { logBuffer, logStore, messageLogObserver, PgMessageLog, prepareInBackground } from '../../message-log';
 
 export interface ServerMessageLog {
@@ -20,7 +21,7 @@ export interface ServerMessageLog {
  * the store answers the API's queries. The schema is prepared in the background: the server never
  * waits on PostgreSQL to start.
  */
-export function serverMessageLog(config: Config, logger: Logger, redis: Redis, events: Pick<EventPublisher, 'observe'>): ServerMessageLog {
+export function serverMessageLog(config: Config, logger: Logger, redis: Redis, events: Pick<EventPublisher, 'observe'>, records?: ReceiptRecords): ServerMessageLog {
   const buffer = logBuffer(config, redis);
   const store = logStore(config, logger);
   if (!buffer || !store) return { close: async () => undefined };
@@ -31,7 +32,10 @@ export function serverMessageLog(config: Config, logger: Logger, redis: Redis, e
     messageLogObserver({
       buffer,
       channelOf: (id) => instances.channel(id),
-      recordOf: async (id) => {
+      recordOf: async (id, event) => {
+        // the status observer (registered first) read it with its write: no second read
+        const known = records?.of(event);
+        if (known) return known.record;
         const r = await statuses.get(id);
         return r ? { campaignId: r.campaignId, to: r.to, type: r.type } : undefined;
       },

@@ -15,7 +15,7 @@ import { createAccess } from '../../http/access/authenticate';
 import { createAddMessageService } from '../../messages/add-message-service';
 import { campaignReceiptObserver } from '../../campaigns/receipts';
 import { CampaignStore, retentionSeconds } from '../../campaigns/store';
-import { messageStatusObserver } from '../../messages/receipts';
+import { messageStatusObserver, ReceiptRecords } from '../../messages/receipts';
 import { CircuitBreaker } from '../../pacing/circuit-breaker';
 import { StatusStore } from '../../messages/status-store';
 import { redisKeys } from '../../shared/keys';
@@ -82,9 +82,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Start
   const restrictions = serverRestrictions(config, redis, events, logger);
   // the send budget: opt-out words -> suppression list, receipts and replies -> health, GET /instance/:id/budget
   const budget = serverBudget(config, redis, events, logger);
-  // receipts move message statuses (sent/delivered/read, late rejections) before the event goes to the CRM
+  // receipts move message statuses (sent/delivered/read, late rejections) before the event goes to the CRM;
+  // the record each status write read goes on to the message log's observer (records)
+  const receiptRecords = new ReceiptRecords();
   events.observe(
     messageStatusObserver(new StatusStore(redis, redisKeys(config.QUEUE_PREFIX), config.MESSAGE_RETENTION_DAYS), {
+      records: receiptRecords,
       publish: (e) => events.publish(e),
       // and a 463 marks the reachout timelock (restriction.ts has the rule and its expiry)
       onRejected: async (instanceId, r, d) => {
@@ -97,7 +100,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Start
   // receipts of campaign messages count delivered/read per campaign (each recipient once)
   events.observe(campaignReceiptObserver(new CampaignStore(redis, redisKeys(config.QUEUE_PREFIX), retentionSeconds(config.MESSAGE_RETENTION_DAYS))));
   // receipts become message-log rows (Redis buffer -> webhook-worker -> PostgreSQL); the store answers GET /messages
-  const messageLog = serverMessageLog(config, logger, redis, events);
+  const messageLog = serverMessageLog(config, logger, redis, events, receiptRecords);
   // SERVER_SHARDS > 1 (or SHARDING=on): leases in Redis, placement, forwarding; otherwise one server as before
   const cluster = serverCluster(config, logger, redis);
   const sessions = new SessionManager({ config, logger, redis, driver, publisher: events, ownership: cluster.ownership });
