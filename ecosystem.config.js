@@ -51,8 +51,22 @@ const app = (name, memory, extraEnv = {}) => ({
 });
 
 const shards = Math.max(1, Math.min(32, Number.parseInt(env.SERVER_SHARDS || '1', 10) || 1));
+// whatsapp-server's V8 flags. --compact-on-every-full-gc: a burst of inbound messages (an offline
+// backlog after a reconnect, a flood) leaves V8's old space fragmented: pages that each keep a few
+// survivors (Baileys' recent-message cache entries, 5 min, lib/Utils/message-retry-manager.js:33-44;
+// Signal session records) stay committed after the burst is garbage, and V8's default heuristics
+// evacuate few of them, so RSS stayed at the burst's peak (BENCHMARKS.md "Baileys sessions",
+// 2026-12-01: 20 sessions x 400 encrypted messages, old space 279 MB committed for 61 MB live,
+// RSS 425 MB; with this flag 63 MB committed, RSS 209 MB, same throughput; 100 sessions x 1,000
+// messages: 2.3-2.5 GB RSS after the flood, past max_memory_restart, with it 688 MB for 421 MB
+// live). The cost is copying the live heap at each full GC.
+// MALLOC_ARENA_MAX=2 was measured too and changed nothing (the growth is V8 heap, not malloc).
+// No --max-old-space-size: at 1050 MB (70 % of max_memory_restart) the 100-session flood ended in a
+// V8 out-of-memory crash: during a burst the queued messages themselves are live (about 1 GB for
+// 10,000 queued at once), not only garbage.
+const SERVER_NODE_ARGS = ['--compact-on-every-full-gc'];
 const servers = Array.from({ length: shards }, (_, i) =>
-  Object.assign(app('whatsapp-server', env.SERVER_MAX_MEMORY || '1500M', { SHARD_INDEX: String(i) }), i === 0 ? {} : { name: `whatsapp-server-${i}` }),
+  Object.assign(app('whatsapp-server', env.SERVER_MAX_MEMORY || '1500M', { SHARD_INDEX: String(i) }), { node_args: SERVER_NODE_ARGS }, i === 0 ? {} : { name: `whatsapp-server-${i}` }),
 );
 
 module.exports = {

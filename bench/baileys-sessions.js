@@ -10,6 +10,10 @@
  *   N=100 node bench/baileys-sessions.js
  *   BENCH_APPEND=1 node bench/baileys-sessions.js  # also write the result to BENCHMARKS.md ("Baileys sessions")
  *   N=3 node bench/baileys-sessions.js             # quick check that it runs (~15 s)
+ *   HEAP_SNAPSHOTS=1 N=10 node bench/baileys-sessions.js  # + server heap snapshots after the first and last flood step
+ *                                                  #   (compare: node bench/lib/heap-summary.js a.heapsnapshot b.heapsnapshot)
+ *   HEAP_SPACES=1 ...                              # + V8 heap spaces (committed / used) at each reading, on stderr
+ *   SERVER_NODE_ARGS='--max-semi-space-size=64' ...  # other server V8 flags than ecosystem.config.js's (A/B)
  *
  * Steps: start (empty) -> RSS; pair the first (loads Baileys) -> RSS; create + pair the others one
  * after the other (QR scanned by the stand-in, 515, login, pre-key upload) -> RSS; one incoming text
@@ -18,8 +22,12 @@
  * CONTACTS=10 contacts, in STEPS=10 rounds, RSS after each: growth per message; INBOUND=0 skips it);
  * SIGTERM, start again -> time until all N are connected without a QR
  * -> RSS. Before each reading the server runs a full GC (SIGUSR2 -> gc(), a bench-only hook given
- * on its command line), so the heap figure is live data rather than garbage not yet collected.
+ * on its command line), so the heap figure is live data rather than garbage not yet collected; the
+ * hook also reports process.memoryUsage() (V8 heap committed, external/Buffers), so RSS far above the
+ * live heap can be placed. The flood's messages carry their own ids, so its events are counted exactly
+ * (message.received, message.undecryptable by error) and the stand-in's retry resends are counted.
  */
+const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { randomBytes } = require('node:crypto');
@@ -43,11 +51,30 @@ const INBOUND = Number(process.env.INBOUND ?? 1000);
 const CONTACTS = Number(process.env.CONTACTS ?? 10);
 const STEPS = Number(process.env.STEPS ?? 10);
 const contactOf = (k) => `55119${String(70000000 + k).padStart(8, '0')}`;
-// bench-only: a full GC on SIGUSR2, so readings compare live memory (nothing in the app uses SIGUSR2)
-const GC_HOOK = `data:text/javascript,${encodeURIComponent("process.on('SIGUSR2', () => globalThis.gc())")}`;
+// bench-only: a full GC on SIGUSR2, so readings compare live memory (nothing in the app uses SIGUSR2);
+// it then writes process.memoryUsage() (rss, heapUsed, external, arrayBuffers) to a file named by its pid,
+// so RSS far above the heap can be told apart: Buffers (external) or the allocator (neither)
+const MEM_DIR = os.tmpdir();
+const GC_HOOK = `data:text/javascript,${encodeURIComponent(
+  "import { writeFileSync } from 'node:fs'; import { getHeapStatistics, getHeapSpaceStatistics } from 'node:v8';" +
+    `process.on('SIGUSR2', () => { globalThis.gc(); const h = getHeapStatistics(); writeFileSync(${JSON.stringify(MEM_DIR)} + '/bench-mem-' + process.pid + '.json', JSON.stringify({ ...process.memoryUsage(), heapPhysical: h.total_physical_size, malloced: h.malloced_memory, spaces: Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, [x.space_size, x.space_used_size, x.physical_space_size]])) })); })`,
+)}`;
+// HEAP_SNAPSHOTS=1: a V8 heap snapshot of the server after the first and the last flood step
+// (--heapsnapshot-signal=SIGUSR1, written to HEAP_SNAPSHOT_DIR, default the OS temp dir) to compare
+// retained size by constructor in Chrome DevTools or bench/lib/heap-summary.js
+const HEAP_SNAPSHOTS = Boolean(process.env.HEAP_SNAPSHOTS);
+// the server's node/V8 flags: those PM2 gives whatsapp-server (ecosystem.config.js node_args), or
+// SERVER_NODE_ARGS='--max-semi-space-size=64 ...' instead (SERVER_NODE_ARGS= for none), to compare GC settings
+const SERVER_NODE_ARGS =
+  process.env.SERVER_NODE_ARGS !== undefined
+    ? process.env.SERVER_NODE_ARGS.split(/\s+/).filter(Boolean)
+    : (require(path.join(root, 'ecosystem.config.js')).apps.find((a) => a.name === 'whatsapp-server').node_args ?? []);
+const HEAP_SNAPSHOT_DIR = process.env.HEAP_SNAPSHOT_DIR ?? os.tmpdir();
 
 let wa;
 let redis;
+/** the stand-in's answers to the client's retry receipts (a message the client could not decrypt, sent again) */
+let retryResends = 0;
 
 async function startServer(port) {
   const env = serverEnv(prefix, port, {
@@ -61,7 +88,8 @@ async function startServer(port) {
     ...(process.env.RESTORE_CONCURRENCY ? { RESTORE_CONCURRENCY: process.env.RESTORE_CONCURRENCY } : {}),
   });
   const spawnedAt = Date.now();
-  const child = await startReady(main, env, ['--expose-gc', '--import', GC_HOOK, '--import', PRELOAD]);
+  const snapshotArgs = HEAP_SNAPSHOTS ? ['--heapsnapshot-signal=SIGUSR1', `--diagnostic-dir=${HEAP_SNAPSHOT_DIR}`] : [];
+  const child = await startReady(main, env, ['--expose-gc', ...snapshotArgs, ...SERVER_NODE_ARGS, '--import', GC_HOOK, '--import', PRELOAD]);
   return { child, port, spawnedAt, readyMs: Date.now() - spawnedAt };
 }
 
@@ -88,7 +116,29 @@ async function memory(server) {
   const res = await fetch(`http://127.0.0.1:${server.port}/metrics`, { headers: { authorization: `Bearer ${API_KEY}` } });
   const text = await res.text();
   const heap = Number(/^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([\d.e+]+)/m.exec(text)?.[1] ?? NaN);
-  return { rssMb: round(rssMb(server.child.pid)), heapUsedMb: round(heap / 1024 / 1024) };
+  const usage = readUsage(server.child.pid);
+  if (process.env.HEAP_SPACES && usage) console.error(JSON.stringify({ rssMb: round(rssMb(server.child.pid)), spaces: Object.fromEntries(Object.entries(usage.spaces).map(([k, v]) => [k, v.map((x) => round(x / 1048576))])) }));
+  const mb = (x) => (x == null ? null : round(x / 1024 / 1024));
+  return { rssMb: round(rssMb(server.child.pid)), heapUsedMb: round(heap / 1024 / 1024), heapTotalMb: mb(usage?.heapTotal), externalMb: mb(usage?.external), arrayBuffersMb: mb(usage?.arrayBuffers) };
+}
+
+function readUsage(pid) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(MEM_DIR, `bench-mem-${pid}.json`), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** SIGUSR1 -> the server writes a heap snapshot (synchronously: it answers /health again once done). */
+async function heapSnapshot(server, label) {
+  if (!HEAP_SNAPSHOTS) return;
+  const before = new Set(fs.readdirSync(HEAP_SNAPSHOT_DIR));
+  server.child.kill('SIGUSR1');
+  await sleep(1000);
+  await request(server.port, 'GET', '/health');
+  const file = fs.readdirSync(HEAP_SNAPSHOT_DIR).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+  console.error(`heap snapshot (${label}): ${file ? path.join(HEAP_SNAPSHOT_DIR, file) : 'none written'}`);
 }
 
 const round = (x) => Number(x.toFixed(1));
@@ -144,23 +194,27 @@ async function inboundFlood(server) {
   const samples = [];
   let pushed = 0;
   const t = Date.now();
-  const jobsBefore = await webhookJobs();
+  const events = floodEvents();
+  const resendsBefore = retryResends;
   for (let step = 0; step < STEPS; step++) {
     const stepStart = Date.now();
     for (let i = 0; i < N; i++) {
       const conn = loginOf(i);
-      for (let k = 0; k < perStep; k++) conn.pushMessage({ from: contactOf((step * perStep + k) % CONTACTS), text: `Mensagem ${step}.${k} para ${i}`, pushName: 'Ana' });
+      for (let k = 0; k < perStep; k++) conn.pushMessage({ id: floodId(i, step, k), from: contactOf((step * perStep + k) % CONTACTS), text: `Mensagem ${step}.${k} para ${i}`, pushName: 'Ana' });
     }
     pushed += N * perStep;
     await Promise.all(ids.map((_, i) => loginOf(i).flush()));
-    await waitUntil(async () => (await webhookJobs()) >= jobsBefore + pushed, `inbound step ${step} published`, 300_000);
+    await waitUntil(async () => (await events.scan()).ids.size >= pushed, `inbound step ${step} published`, 300_000);
     const seconds = (Date.now() - stepStart) / 1000;
     samples.push({ messages: pushed / N, perSecond: Math.round((N * perStep) / seconds), ...(await memory(server)) });
     // after the first round each session answers each contact once, so the contacts' later messages
     // are plain Signal messages (msg) instead of pre-key messages (libsignal pendingPreKey)
+    if (step === 0) await heapSnapshot(server, `after step ${step}`);
+    if (step === STEPS - 1) await heapSnapshot(server, `after step ${step}`);
     if (step === 0) await replyToContacts(server);
   }
-  const types = await eventTypes(pushed);
+  const { types, ids: flooded, undecryptable } = await events.scan();
+  if (flooded.size !== pushed) console.error(`flood: ${flooded.size} of ${pushed} message ids were received`);
   // what went over the wire: the stand-in's stanzas to the clients, by <enc type> (pkmsg / msg)
   const wire = {};
   for (let i = 0; i < N; i++) {
@@ -177,6 +231,9 @@ async function inboundFlood(server) {
     contacts: CONTACTS,
     seconds: round((Date.now() - t) / 1000),
     types,
+    received: flooded.size,
+    undecryptable,
+    retryResends: retryResends - resendsBefore,
     wire,
     samples,
     rssGrowthPerMessageKb: spanMessages ? Number((((last.rssMb - first.rssMb) * 1024) / spanMessages).toFixed(3)) : null,
@@ -198,24 +255,51 @@ async function replyToContacts(server) {
   await waitUntil(() => wa.outgoing.length >= outBefore + sent, 'replies at the stand-in', 120_000);
 }
 
-/** Counts the event types of the newest `count` waiting webhook jobs (no webhook-worker runs here; jobId = event id). */
-async function eventTypes(count) {
-  const ids = await redis.lrange(`${prefix}:webhook:wait`, 0, count - 1);
-  const counts = {};
-  for (let at = 0; at < ids.length; at += 1000) {
-    const pipe = redis.pipeline();
-    for (const id of ids.slice(at, at + 1000)) pipe.hget(`${prefix}:webhook:${id}`, 'data');
-    for (const [, data] of await pipe.exec()) {
-      const type = data ? (JSON.parse(data).event?.type ?? 'unknown') : 'missing';
-      counts[type] = (counts[type] ?? 0) + 1;
+/** The flood's message ids: its own prefix (hex, as WhatsApp's), so its events are told apart from the rest. */
+const FLOOD_PREFIX = '3EB0F1';
+const floodId = (i, step, k) => `${FLOOD_PREFIX}${String(i).padStart(4, '0')}${String(step).padStart(3, '0')}${String(k).padStart(5, '0')}`;
+
+/**
+ * The events published for the flood's messages, exactly: every webhook job whose data carries a
+ * flood message id, by event type (message.received, message.undecryptable, ...), and the distinct ids
+ * that got one. No webhook-worker runs here, so the wait list only grows (Bull LPUSHes new jobs at
+ * its head): each scan reads only the jobs added since the last one. (The count used to be the event
+ * types of the newest N jobs, where heartbeats took the place of flood messages, and the wait for a
+ * step used Bull's job id counter, which heartbeats also advance, so it could end before the step
+ * was all decrypted.)
+ */
+function floodEvents() {
+  const types = {};
+  const ids = new Set();
+  const undecryptable = {}; // message.undecryptable by its error (Baileys' messageStubParameters[0])
+  let seen = 0;
+  const scan = async () => {
+    const key = `${prefix}:webhook:wait`;
+    // all but the `seen` oldest (counted from the tail, which does not move while jobs are added)
+    const fresh = await redis.lrange(key, 0, -(seen + 1));
+    seen += fresh.length;
+    for (let at = 0; at < fresh.length; at += 1000) {
+      const pipe = redis.pipeline();
+      for (const id of fresh.slice(at, at + 1000)) pipe.hget(`${prefix}:webhook:${id}`, 'data');
+      for (const [, data] of await pipe.exec()) {
+        const event = data ? JSON.parse(data).event : undefined;
+        const messageId = event?.data?.messageId;
+        if (typeof messageId !== 'string' || !messageId.startsWith(FLOOD_PREFIX)) continue;
+        types[event.type] = (types[event.type] ?? 0) + 1;
+        if (event.type === 'message.undecryptable') undecryptable[event.data.error] = (undecryptable[event.data.error] ?? 0) + 1;
+        // an id counts once it decrypted; an undecryptable one may still arrive after the retry resend
+        if (event.type === 'message.received') ids.add(messageId);
+      }
     }
-  }
-  return counts;
+    return { types, ids, undecryptable };
+  };
+  return { scan };
 }
 
 async function run() {
   const H = await import(HARNESS);
   wa = await new H.FakeWaServer({ phone: phoneOf(0) }).start();
+  wa.on('retry-resend', () => retryResends++);
   redis = new IORedis(REDIS_URL);
   const port = await freePort();
 
@@ -265,6 +349,7 @@ async function run() {
     cpus: os.cpus().length,
     node: process.version,
     loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))),
+    serverNodeArgs: SERVER_NODE_ARGS,
   };
   console.log(JSON.stringify(result, null, 2));
   if (process.env.BENCH_APPEND) writeSection(result);
@@ -284,14 +369,14 @@ function writeSection(r) {
   const date = new Date().toISOString().slice(0, 10);
   const mem = (m) => `${m.rssMb} / ${m.heapUsedMb} MB`;
   const run =
-    `\n### ${date}: ${r.sessions} sessions, ${r.cpus} cores, node ${r.node}, load ${r.loadAverage.join(' ')}\n\n` +
+    `\n### ${date}: ${r.sessions} sessions, ${r.cpus} cores, node ${r.node}, load ${r.loadAverage.join(' ')}${r.serverNodeArgs.length ? `, server flags \`${r.serverNodeArgs.join(' ')}\`` : ''}\n\n` +
     '| RSS / heap empty | 1 connected | all connected | per session (RSS / heap) | per session after the first | after 1 in + 1 out each | pair all | restart: all connected (no QR) | RSS / heap after restart |\n|---|---|---|---|---|---|---|---|---|\n' +
     `| ${mem(r.empty)} | ${mem(r.oneConnected)} | ${mem(r.allConnected)} | **${r.rssPerSessionMb}** / ${r.heapPerSessionMb} MB | ${r.rssPerFurtherSessionMb} / ${r.heapPerFurtherSessionMb} MB | ${mem(r.afterMessages)} (${r.messages.sent} sent) | ${r.pairSeconds} s | ${r.restart.allConnectedMs} ms (concurrency ${r.restoreConcurrency}, ${r.restart.qrConnections} QR) | ${mem(r.restart)} |\n`;
   const f = r.flood;
   const flood = f
     ? '\nInbound flood (Signal-encrypted, pkmsg then msg):\n\n' +
-      '| per session | contacts each | messages in all | events | time | RSS / heap after the first step | after the last | growth per message (RSS / heap) | RSS by step |\n|---|---|---|---|---|---|---|---|---|\n' +
-      `| ${f.perSession} | ${f.contacts} | ${f.perSession * r.sessions} | ${Object.entries(f.types).map(([k, v]) => `${v} ${k}`).join(', ')} (wire: ${Object.entries(f.wire).map(([k, v]) => `${v} ${k}`).join(', ')}) | ${f.seconds} s | ${mem(f.samples[0])} | ${mem(f.samples.at(-1))} | **${f.rssGrowthPerMessageKb}** / ${f.heapGrowthPerMessageKb} KB | ${f.samples.map((x) => x.rssMb).join(', ')} MB |\n`
+      '| per session | contacts each | messages in all | events of the flood\'s ids | time | RSS / heap after the first step | after the last | growth per message (RSS / heap) | RSS by step | V8 heap committed / external after the last |\n|---|---|---|---|---|---|---|---|---|---|\n' +
+      `| ${f.perSession} | ${f.contacts} | ${f.perSession * r.sessions} | ${Object.entries(f.types).map(([k, v]) => `${v} ${k}`).join(', ')}; ${f.received} ids received${Object.keys(f.undecryptable).length ? ` (undecryptable: ${Object.entries(f.undecryptable).map(([k, v]) => `${v} "${k}"`).join(', ')})` : ''}; ${f.retryResends} retry resends (wire: ${Object.entries(f.wire).map(([k, v]) => `${v} ${k}`).join(', ')}) | ${f.seconds} s | ${mem(f.samples[0])} | ${mem(f.samples.at(-1))} | **${f.rssGrowthPerMessageKb}** / ${f.heapGrowthPerMessageKb} KB | ${f.samples.map((x) => x.rssMb).join(', ')} MB | ${f.samples.at(-1).heapTotalMb} / ${f.samples.at(-1).externalMb} MB |\n`
     : '';
   updateBenchmarks((text) => appendToSection(text, 'Baileys sessions', run + flood, INTRO));
 }

@@ -43,6 +43,12 @@ describe('the ecosystem under real PM2', () => {
       expect(h.body.process).toBe(name);
       expect(h.body.pid).toBe(await pm2.pidOf(name));
     }
+    // whatsapp-server gets the V8 flag of ecosystem.config.js (compaction on every full GC), the
+    // workers none (PM2 retitles the processes, so /proc/<pid>/cmdline no longer shows them: PM2's
+    // own record of what it ran)
+    const nodeArgs = async (name: string) => ((await pm2.list()).find((p) => p.name === name)?.pm2_env as { node_args?: string[] } | undefined)?.node_args ?? [];
+    expect(await nodeArgs('whatsapp-server')).toEqual(['--compact-on-every-full-gc']);
+    expect(await nodeArgs('webhook-worker')).toEqual([]);
   });
 
   it('restarts a worker killed with SIGKILL, and it answers again', async () => {

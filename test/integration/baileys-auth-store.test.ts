@@ -3,7 +3,8 @@ import { redisKeys } from '../../src/shared/keys';
 import { silentLogger } from '../../src/shared/logger';
 import { Baileys, loadBaileys } from '../../src/whatsapp/baileys/loader';
 import { hasLinkedAuthState, loadAuthStore, removeAuthState } from '../../src/whatsapp/baileys/redis-auth-store';
-import { cleanupPrefix, REDIS_URL, uniquePrefix } from '../helpers/env';
+import { cleanupPrefix, freePort, REDIS_URL, uniquePrefix } from '../helpers/env';
+import { TestRedis } from '../helpers/processes';
 
 const prefix = uniquePrefix('auth-store');
 const keys = redisKeys(prefix);
@@ -161,6 +162,27 @@ describe('Redis auth store (real Redis)', () => {
     await removeAuthState(redis, keys, 'gone');
     expect(await authKeysOf('gone')).toEqual([]);
     expect(await redis.exists(keys.authCreds('gone-not'))).toBe(1);
+  });
+
+  test('a key read that timed out is asked again: Redis slow for longer than the command timeout, not away', async () => {
+    // the server's connection fails a command after 2 s (shared/redis.ts); here 500 ms, and Redis
+    // paused for 700 ms (CLIENT PAUSE ALL), so the first read times out and the second is answered.
+    // A private redis-server: the pause must not stall the other suites sharing the machine's Redis.
+    const own = new TestRedis(await freePort());
+    await own.start();
+    const slow = new IORedis(own.url, { commandTimeout: 500, maxRetriesPerRequest: 1 });
+    const admin = new IORedis(own.url);
+    try {
+      const store = await loadAuthStore(baileys, slow, keys, 'slow', logger);
+      await store.state.keys.set({ session: { x: Buffer.from([7]) } });
+      await admin.client('PAUSE', 700, 'ALL');
+      const got = await store.state.keys.get('session', ['x']);
+      expect(Buffer.from(got.x as Uint8Array).equals(Buffer.from([7]))).toBe(true);
+    } finally {
+      slow.disconnect();
+      admin.disconnect();
+      await own.stop();
+    }
   });
 
   test('after remove(), late writes of a closing socket do not re-create the auth state', async () => {

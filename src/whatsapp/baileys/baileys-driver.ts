@@ -17,6 +17,7 @@ import { hasLinkedAuthState, removeAuthState } from './redis-auth-store';
 import type { SessionDeps } from './session-deps';
 import type { SocketFactory } from './socket-types';
 import { createVersionSource, FetchLatest } from './version';
+import { authConnection } from './auth-redis';
 import { createWaLogger } from './wa-logger';
 
 export interface BaileysDriverDeps {
@@ -57,12 +58,13 @@ export function createBaileysDriver(deps: BaileysDriverDeps): BaileysDriver {
     keys,
     ready() {
       ready ??= loadBaileys().then(
-        (baileys): SessionDeps => ({
+        async (baileys): Promise<SessionDeps> => ({
           baileys,
           config,
           logger,
           waLogger,
           redis,
+          authRedis: await authConnection(redis),
           keys,
           ownership,
           random: deps.random,

@@ -1,6 +1,9 @@
 /**
  * A small in-memory cache with a size cap (least recently used goes first) and an optional TTL,
- * expired lazily (no timers, so nothing keeps the process or a test alive). It satisfies
+ * expired without timers (nothing keeps the process or a test alive): a read drops its own entry
+ * once expired, and each write drops expired entries from the least recently used end, so an entry
+ * nobody reads again goes after its TTL instead of staying until the size cap pushes it out (as
+ * Baileys' own NodeCaches purge them, @cacheable/node-cache checkperiod). It satisfies
  * Baileys' CacheStore shape (get/set/del/flushAll), so one instance per session can back the
  * msgRetryCounterCache, userDevicesCache, callOfferCache, placeholderResendCache and the signal
  * key cache, and survive reconnects instead of Baileys creating new NodeCaches per socket.
@@ -11,6 +14,8 @@ export class BoundedCache<V = unknown> {
   constructor(
     private readonly maxEntries: number,
     private readonly ttlMs = 0,
+    /** clock (tests move it) */
+    private readonly now: () => number = Date.now,
   ) {}
 
   get size(): number {
@@ -20,7 +25,7 @@ export class BoundedCache<V = unknown> {
   get<T = V>(key: string): T | undefined {
     const entry = this.map.get(key);
     if (!entry) return undefined;
-    if (entry.expires && entry.expires <= Date.now()) {
+    if (entry.expires && entry.expires <= this.now()) {
       this.map.delete(key);
       return undefined;
     }
@@ -31,11 +36,20 @@ export class BoundedCache<V = unknown> {
   }
 
   set<T = V>(key: string, value: T): boolean {
+    const now = this.now();
     this.map.delete(key);
-    this.map.set(key, { value: value as unknown as V, expires: this.ttlMs ? Date.now() + this.ttlMs : 0 });
+    this.map.set(key, { value: value as unknown as V, expires: this.ttlMs ? now + this.ttlMs : 0 });
     while (this.map.size > this.maxEntries) {
       const eldest = this.map.keys().next().value as string;
       this.map.delete(eldest);
+    }
+    // the eldest are the least recently used, hence mostly the first to expire; stop at a live one
+    // (amortised O(1) per write; an expired entry behind it goes when reached, or when read)
+    if (this.ttlMs) {
+      for (const [k, e] of this.map) {
+        if (e.expires > now) break;
+        this.map.delete(k);
+      }
     }
     return true;
   }

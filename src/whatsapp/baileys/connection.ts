@@ -42,7 +42,7 @@ export class Connection {
     private readonly p: ConnectionParts,
   ) {
     this.pairingPhone = options.pairingPhone;
-    this.auth = new AuthHolder(d.baileys, d.redis, d.keys, options.instanceId, p.log, options.fenceEpoch);
+    this.auth = new AuthHolder(d.baileys, d.authRedis ?? d.redis, d.keys, options.instanceId, p.log, options.fenceEpoch);
     this.chain = new SerialChain((err) => p.log.error('baileys event handler failed', { instanceId: options.instanceId, error: err.message }));
     const instanceId = options.instanceId;
     // hosts of plain closures, so the connection's own fields stay private to it

@@ -4,7 +4,8 @@
  *   <p>:x:auth:<id>:creds            STRING
  *   <p>:x:auth:<id>:keys:<type>      HASH   (pre-key, session, sender-key, app-state-sync-key, ...)
  * Rules that keep Signal state intact (lost writes mean "Bad MAC" later):
- * - keys.set throws when Redis fails, so Baileys' transaction commit retries it;
+ * - keys.set throws when Redis fails, so Baileys' transaction commit retries it; keys.get asks
+ *   again when a read timed out (timed-out-read.ts: Baileys does not retry reads);
  * - a null/falsy value in a key set deletes that id (Baileys' contract);
  * - creds writes are ordered and coalesced (always the whole, latest creds object);
  * - after remove(), late writes from a closing socket are dropped instead of re-creating keys;
@@ -18,6 +19,7 @@ import { FencedWriter } from '../host/fence';
 import { hashOps } from './auth-key-ops';
 import type { Baileys } from './loader';
 import { messageStoreKeys } from './message-store';
+import { retryTimedOutRead } from './timed-out-read';
 
 /** Every key type of Baileys 7's SignalDataTypeMap (lib/Types/Auth.d.ts). */
 export const SIGNAL_KEY_TYPES: ReadonlyArray<keyof SignalDataTypeMap> = [
@@ -81,7 +83,7 @@ export async function loadAuthStore(
     async get<T extends keyof SignalDataTypeMap>(type: T, ids: string[]) {
       const out: { [id: string]: SignalDataTypeMap[T] } = {};
       if (!ids.length) return out;
-      const values = await redis.hmget(typeKey(type), ...ids);
+      const values = await retryTimedOutRead(() => redis.hmget(typeKey(type), ...ids));
       ids.forEach((id, i) => {
         const v = values[i];
         if (v == null) return;

@@ -20,6 +20,8 @@ export interface SessionDeps {
   logger: Logger;
   waLogger: WaLogger;
   redis: Redis;
+  /** the auth state's connection (Signal keys, creds): a long command timeout (auth-redis.ts); else `redis` */
+  authRedis?: Redis;
   keys: RedisKeys;
   versions: VersionSource;
   socketFactory: SocketFactory;
