@@ -8,6 +8,7 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../shared/keys';
 import { ScriptRunner } from '../shared/script-runner';
+import { TickBatch } from '../shared/tick-batch';
 import type { LogRow } from './row';
 
 /** KEYS: buffer, dropped  ARGV: max, rows...  -> {pushed, refused} */
@@ -43,9 +44,8 @@ interface PendingPush {
 
 export class LogBuffer {
   private readonly scripts: ScriptRunner;
-  private pending: PendingPush[] = [];
-  private pendingRows = 0;
-  private scheduled = false;
+  // a bounded script call (Lua's unpack of the rows)
+  private readonly batch = new TickBatch<PendingPush>((batch) => this.write(batch), MAX_ROWS_PER_PUSH, (p) => p.rows.length);
 
   constructor(private readonly redis: Redis, private readonly keys: RedisKeys, private readonly max: number) {
     this.scripts = new ScriptRunner(redis);
@@ -59,23 +59,11 @@ export class LogBuffer {
   push(rows: LogRow[]): Promise<number> {
     if (!rows.length) return Promise.resolve(0);
     return new Promise((resolve, reject) => {
-      this.pending.push({ rows: rows.map((r) => JSON.stringify(r)), resolve, reject });
-      this.pendingRows += rows.length;
-      // a bounded script call (Lua's unpack of the rows)
-      if (this.pendingRows >= MAX_ROWS_PER_PUSH) void this.flush();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
+      this.batch.push({ rows: rows.map((r) => JSON.stringify(r)), resolve, reject });
     });
   }
 
-  private async flush(): Promise<void> {
-    this.scheduled = false;
-    const batch = this.pending;
-    this.pending = [];
-    this.pendingRows = 0;
-    if (!batch.length) return;
+  private async write(batch: PendingPush[]): Promise<void> {
     try {
       const [taken] = (await this.scripts.run(PUSH, [this.keys.logBuffer, this.keys.logDropped], [this.max, ...batch.flatMap((p) => p.rows)])) as number[];
       let offset = 0;

@@ -3,6 +3,7 @@ import type { AppQueue } from '../queues/factory';
 import type { MessageJobData } from '../queues/contract';
 import type { RedisKeys } from '../shared/keys';
 import { ScriptRunner } from '../shared/script-runner';
+import { TickBatch } from '../shared/tick-batch';
 import { JobBatchWriter } from '../queues/job-batch';
 import { AppError } from '../shared/errors';
 import { newMessageId } from '../whatsapp/ids';
@@ -54,32 +55,20 @@ interface Pending {
  * here: until the worker takes the job, GET /messages/:id reads it from the job itself.
  */
 export class MessageEnqueuer {
-  private pending: Pending[] = [];
-  private scheduled = false;
+  private readonly batch: TickBatch<Pending>;
   private readonly scripts: ScriptRunner;
   private readonly writer: JobBatchWriter<MessageJobData>;
 
   constructor(private readonly queue: AppQueue<'message'>, redis: Redis, private readonly keys: RedisKeys, private readonly options: EnqueuerOptions) {
     this.scripts = new ScriptRunner(redis);
     this.writer = new JobBatchWriter(queue);
+    this.batch = new TickBatch((batch) => this.write(batch), options.maxBatch ?? 500);
   }
 
   enqueue(request: AddMessageRequest): Promise<EnqueueResult> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ request, messageId: newMessageId(), resolve, reject });
-      if (this.pending.length >= (this.options.maxBatch ?? 500)) this.flushNow();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flushNow());
-      }
+      this.batch.push({ request, messageId: newMessageId(), resolve, reject });
     });
-  }
-
-  private flushNow(): void {
-    this.scheduled = false;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length) void this.write(batch);
   }
 
   private idemKey(r: AddMessageRequest): string {

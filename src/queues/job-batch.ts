@@ -1,6 +1,7 @@
 import type { Queue } from 'bull';
 import type { Redis } from 'ioredis';
 import { ScriptRunner } from '../shared/script-runner';
+import { TickBatch } from '../shared/tick-batch';
 
 /**
  * Bull's addJob (node_modules/bull/lib/commands/addJob-6.lua, bull 4.16.5) for a batch of plain
@@ -74,13 +75,13 @@ interface Pending {
  * queue.add instead.
  */
 export class JobBatchWriter<T> {
-  private pending: Pending[] = [];
-  private scheduled = false;
+  private readonly batch: TickBatch<Pending>;
   private readonly scripts?: ScriptRunner;
   private readonly internals?: BullInternals;
   private ready?: Promise<unknown>;
 
-  constructor(private readonly queue: Queue<T>, private readonly maxBatch = 200) {
+  constructor(private readonly queue: Queue<T>, maxBatch = 200) {
+    this.batch = new TickBatch((batch) => this.write(batch), maxBatch);
     const q = queue as unknown as Partial<BullInternals>;
     const d = q.defaultJobOptions ?? {};
     const plain = typeof d.attempts === 'number' && Number.isInteger(d.attempts) && (d.backoff === undefined || (typeof d.backoff === 'object' && d.backoff !== null)) && !('delay' in d) && !('priority' in d) && !('lifo' in d) && !('timestamp' in d) && !('jobId' in d) && !('repeat' in d);
@@ -109,20 +110,8 @@ export class JobBatchWriter<T> {
   add(data: T, jobId: string): Promise<void> {
     if (!this.internals) return this.queue.add(data, { jobId }).then(() => undefined);
     return new Promise((resolve, reject) => {
-      this.pending.push({ jobId, data: JSON.stringify(data), timestamp: Date.now(), resolve, reject });
-      if (this.pending.length >= this.maxBatch) this.flush();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.batch.push({ jobId, data: JSON.stringify(data), timestamp: Date.now(), resolve, reject });
     });
-  }
-
-  private flush(): void {
-    this.scheduled = false;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length) void this.write(batch);
   }
 
   private async write(batch: Pending[]): Promise<void> {
